@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The example study, end to end, with the qdakit command line.
+# Run it with `make demo` (which sets up .venv first), or with qdakit on your PATH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STUDY=examples/study
+OUT=demo-output
+mkdir -p "$OUT"
+export QDAKIT_PROJECT="$OUT/study.qdakit"
+
+qdakit init "$QDAKIT_PROJECT" --force
+# interviews: .vtt, .docx and .txt; speakers joined to participants.csv (sector, wave, role)
+qdakit import "$STUDY/interviews" --attributes "$STUDY/participants.csv"
+# the focus group: each segment learns which of the 8 questions it answers
+qdakit import "$STUDY/focus_group" --attributes "$STUDY/focus_group/participants.csv" \
+    --questions "$STUDY/focus_group/questions.txt"
+# the seed codebook (Corbin, Jones and Barry 2018) and two coders' human codings
+qdakit codebook load "$STUDY/codebook.yaml"
+qdakit codings import "$STUDY"/codings/*.csv
+qdakit status

@@ -1,0 +1,167 @@
+"""What every transcript reader returns, and the helpers they share.
+
+A reader turns one file into a :class:`ParsedTranscript`: the transcript's full
+text (newlines normalised to ``\\n``) and its speaker turns, each a :class:`Turn`
+with ``start``/``end`` offsets into that text such that
+``parsed.text[turn.start:turn.end] == turn.text``. Segmentation (by turn or by
+paragraph), focus-group questions and participant attributes are applied later,
+by :mod:`qdakit.io.segment`, the same way for every format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ImportFormatError
+
+__all__ = ["Turn", "ParsedTranscript", "TextBuilder", "read_text_file", "parse_timestamp", "Reader"]
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One speaker turn as read from a file.
+
+    ``start``/``end`` index into :attr:`ParsedTranscript.text`; ``line`` is the
+    1-based line (or cue / paragraph number) in the source file, for error
+    messages; times are seconds.
+    """
+
+    speaker: str | None
+    text: str
+    start: int
+    end: int
+    start_time: float | None = None
+    end_time: float | None = None
+    line: int | None = None
+
+
+@dataclass(slots=True)
+class ParsedTranscript:
+    """A file read into full text plus speaker turns."""
+
+    name: str
+    text: str
+    turns: list[Turn]
+    source: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+    def check(self) -> None:
+        """Raise if any turn's offsets do not reproduce its text (a reader bug)."""
+        for t in self.turns:
+            if self.text[t.start : t.end] != t.text:
+                raise AssertionError(
+                    f"{self.source}: turn at line {t.line} has offsets {t.start}:{t.end} "
+                    f"that do not match its text {t.text[:40]!r}"
+                )
+
+
+Reader = Callable[..., ParsedTranscript]
+
+
+class TextBuilder:
+    """Builds a transcript text turn by turn, recording offsets.
+
+    Used by readers whose source is not plain text (VTT, SRT, DOCX, CSV): each
+    turn is written as ``"Speaker: text"`` followed by a blank line, and the
+    returned :class:`Turn` points at the text part only.
+
+    Examples
+    --------
+    >>> b = TextBuilder()
+    >>> t = b.add("Ann", "Hello there.")
+    >>> b.text[t.start:t.end]
+    'Hello there.'
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._length = 0
+        self.turns: list[Turn] = []
+
+    def _write(self, s: str) -> None:
+        self._parts.append(s)
+        self._length += len(s)
+
+    def add(
+        self,
+        speaker: str | None,
+        text: str,
+        *,
+        start_time: float | None = None,
+        end_time: float | None = None,
+        line: int | None = None,
+    ) -> Turn:
+        if self.turns:
+            self._write("\n\n")
+        if speaker:
+            self._write(f"{speaker}: ")
+        start = self._length
+        self._write(text)
+        turn = Turn(speaker, text, start, self._length, start_time, end_time, line)
+        self.turns.append(turn)
+        return turn
+
+    @property
+    def text(self) -> str:
+        return "".join(self._parts)
+
+
+_ENCODINGS = ("utf-8-sig", "cp1252")
+
+
+def read_text_file(path: str | Path, encoding: str | None = None) -> str:
+    """Read a text file, trying UTF-8 (with or without BOM), then cp1252.
+
+    Newlines are normalised to ``\\n``. Raises :class:`ImportFormatError` for a
+    missing, empty or undecodable file, naming the file and what to do.
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ImportFormatError(f"{p}: file not found") from None
+    except IsADirectoryError:
+        raise ImportFormatError(f"{p}: is a folder; give the transcript files inside it") from None
+    if not raw.strip():
+        raise ImportFormatError(f"{p}: the file is empty; nothing to import")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        candidates: tuple[str, ...] = ("utf-16",)
+    else:
+        candidates = (encoding,) if encoding else _ENCODINGS
+    last: UnicodeDecodeError | None = None
+    for enc in candidates:
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError as exc:
+            last = exc
+    else:
+        assert last is not None
+        line = raw[: last.start].count(b"\n") + 1
+        raise ImportFormatError(
+            f"{p}, line {line}: cannot decode the file as {' or '.join(candidates)} "
+            f"(byte {raw[last.start]:#04x} at offset {last.start}). Save it as UTF-8 "
+            "or pass the right encoding (e.g. --encoding latin-1)."
+        )
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ImportFormatError(f"{p}: the file is empty; nothing to import")
+    return text
+
+
+_TS = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
+
+
+def parse_timestamp(value: str) -> float | None:
+    """Parse ``"1:02:03.5"``, ``"02:03"``, ``"00:01:02,500"`` to seconds; None if not a time."""
+    m = _TS.match(value.strip())
+    if not m:
+        return None
+    h, mnt, s, frac = m.groups()
+    seconds = int(h or 0) * 3600 + int(mnt) * 60 + int(s)
+    if frac:
+        seconds += int(frac) / (10 ** len(frac))
+    return float(seconds)

@@ -1,0 +1,224 @@
+"""Codebook files: nested YAML and JSON, flat CSV (name, parent, description, ...).
+
+Nested format (YAML shown; JSON has the same structure)::
+
+    name: Positive partnership processes
+    codes:
+      - name: Communication
+        description: How partners share information ...
+        inclusion: ...
+        exclusion: ...
+        examples: ["We email every Friday."]
+        colour: "#1b9e77"
+        codes:                # children, same fields
+          - name: Listening
+
+A top-level list of codes (without the ``name``/``codes`` wrapper) is accepted
+too. CSV columns: ``name`` (required), ``parent``, ``description``,
+``inclusion``, ``exclusion``, ``examples`` (joined with `` | ``), ``colour``.
+
+Errors name the file and the line of the offending code.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import CodebookError
+from ..model import Code, Codebook
+from .base import read_text_file
+
+__all__ = ["read_codebook", "write_codebook", "codebook_from_records"]
+
+_FIELDS = {"name", "description", "inclusion", "exclusion", "examples", "colour", "color",
+           "codes", "children", "parent", "guid", "definition"}
+_EXAMPLE_SEP = " | "
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe YAML loader that records each mapping's line as ``__line__``."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_codebook(path: str | Path) -> Codebook:
+    """Read a codebook from ``.yaml``/``.yml``, ``.json`` or ``.csv``.
+
+    Raises
+    ------
+    CodebookError
+        Unknown format, unparsable file, a code without a name, duplicate names,
+        an unknown parent or a cycle; the message names the file and line.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in {".yaml", ".yml", ".json", ".csv"}:
+        raise CodebookError(f"{p}: unknown codebook format {suffix!r}; use .yaml, .json or .csv "
+                            "(or .qdc via qdakit's REFI-QDA reader)")
+    try:
+        text = read_text_file(p)
+    except Exception as exc:  # ImportFormatError is also a ValueError; re-type it
+        raise CodebookError(str(exc)) from None
+    if suffix == ".csv":
+        return _read_csv(text, p)
+    if suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CodebookError(f"{p}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+        return _from_nested(data, p, lambda name: _json_line(text, name))
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        raise CodebookError(f"{p}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return _from_nested(data, p, None)
+
+
+def _json_line(text: str, name: str) -> int | None:
+    m = re.search(r'"name"\s*:\s*' + re.escape(json.dumps(name)), text)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def _from_nested(data: Any, path: Path, line_of: Any) -> Codebook:
+    if isinstance(data, dict):
+        items = data.get("codes", data.get("children"))
+        if items is None:
+            raise CodebookError(f"{path}: expected a list of codes under 'codes:' (or a top-level list)")
+    else:
+        items = data
+    if not isinstance(items, list):
+        raise CodebookError(f"{path}: 'codes' must be a list of codes, got {type(items).__name__}")
+    codes: list[Code] = []
+    lines: list[int | None] = []
+
+    def walk(entries: list[Any], parent: str | None) -> None:
+        for entry in entries:
+            if isinstance(entry, str):
+                entry = {"name": entry}
+            if not isinstance(entry, dict):
+                raise CodebookError(f"{path}: each code must be a mapping with a 'name', got {entry!r}")
+            line = entry.get("__line__") or (line_of(entry.get("name", "")) if line_of else None)
+            where = f"{path}, line {line}" if line else str(path)
+            unknown = set(entry) - _FIELDS - {"__line__"}
+            if unknown:
+                raise CodebookError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}; valid fields: "
+                                    f"{', '.join(sorted(_FIELDS - {'color', 'children', 'definition'}))}")
+            name = entry.get("name")
+            if not isinstance(name, str) or not name.strip():
+                raise CodebookError(f"{where}: a code has no name; give every code a 'name:'")
+            examples = entry.get("examples") or ()
+            if isinstance(examples, str):
+                examples = [examples]
+            code = Code(
+                name=name.strip(),
+                parent=entry.get("parent") or parent,
+                description=str(entry.get("description") or entry.get("definition") or "").strip(),
+                inclusion=str(entry.get("inclusion") or "").strip(),
+                exclusion=str(entry.get("exclusion") or "").strip(),
+                examples=tuple(str(e).strip() for e in examples),
+                colour=entry.get("colour") or entry.get("color"),
+                **({"guid": str(entry["guid"])} if entry.get("guid") else {}),
+            )
+            lines.append(int(line) if line else None)
+            codes.append(code)
+            children = entry.get("codes", entry.get("children")) or []
+            if not isinstance(children, list):
+                raise CodebookError(f"{where}: 'codes' under {name!r} must be a list")
+            walk(children, code.name)
+
+    walk(items, None)
+    if not codes:
+        raise CodebookError(f"{path}: the codebook has no codes")
+    return Codebook(codes, source=str(path), lines=lines)
+
+
+def _read_csv(text: str, path: Path) -> Codebook:
+    reader = csv.DictReader(io.StringIO(text))
+    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    if "name" not in fields:
+        raise CodebookError(f"{path}, line 1: a CSV codebook needs a 'name' column; found "
+                            f"{', '.join(fields) or 'no header'}. Columns: name, parent, description, "
+                            "inclusion, exclusion, examples, colour")
+    records = []
+    for i, row in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        row["__line__"] = i
+        records.append(row)
+    return codebook_from_records(records, source=str(path))
+
+
+def codebook_from_records(records: list[dict[str, Any]], source: str | None = None) -> Codebook:
+    """Build a codebook from flat records (name, parent, description, ... as strings)."""
+    codes: list[Code] = []
+    lines: list[int | None] = []
+    for i, row in enumerate(records, start=2):
+        line = row.get("__line__", i)
+        name = str(row.get("name") or "").strip()
+        if not name:
+            raise CodebookError(f"{source or 'codebook'}, line {line}: empty code name")
+        examples = row.get("examples") or ""
+        if isinstance(examples, str):
+            examples = [e.strip() for e in examples.split(_EXAMPLE_SEP.strip()) if e.strip()]
+        codes.append(Code(name, (str(row.get("parent") or "").strip() or None),
+                          str(row.get("description") or row.get("definition") or ""),
+                          str(row.get("inclusion") or ""), str(row.get("exclusion") or ""),
+                          tuple(examples), (row.get("colour") or row.get("color") or None),
+                          **({"guid": str(row["guid"])} if row.get("guid") else {})))
+        lines.append(int(line))
+    return Codebook(codes, source=source, lines=lines)
+
+
+def write_codebook(codebook: Codebook, path: str | Path) -> Path:
+    """Write ``codebook`` as nested YAML/JSON or flat CSV, chosen by the suffix."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["name", "parent", "description", "inclusion", "exclusion", "examples", "colour"])
+        for c in codebook:
+            w.writerow([c.name, c.parent or "", c.description, c.inclusion, c.exclusion,
+                        _EXAMPLE_SEP.join(c.examples), c.colour or ""])
+        p.write_text(buf.getvalue(), encoding="utf-8")
+        return p
+
+    def nest(parent: str | None) -> list[dict[str, Any]]:
+        out = []
+        for c in codebook.children(parent):
+            d: dict[str, Any] = {"name": c.name}
+            for key in ("description", "inclusion", "exclusion"):
+                if getattr(c, key):
+                    d[key] = getattr(c, key)
+            if c.examples:
+                d["examples"] = list(c.examples)
+            if c.colour:
+                d["colour"] = c.colour
+            if kids := nest(c.name):
+                d["codes"] = kids
+            out.append(d)
+        return out
+
+    doc = {"codes": nest(None)}
+    if suffix == ".json":
+        p.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    elif suffix in {".yaml", ".yml"}:
+        p.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
+    else:
+        raise CodebookError(f"{p}: unknown codebook format {suffix!r}; use .yaml, .json or .csv")
+    return p

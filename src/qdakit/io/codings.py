@@ -1,0 +1,108 @@
+"""Human codings from spreadsheets (CSV / Excel), for coders who work outside qdakit.
+
+Columns (case-insensitive): ``transcript`` (name or id), ``code``, ``coder``
+(or pass ``coder=``), and either ``segment_id`` or ``quote``: a verbatim
+passage of one segment (whitespace may differ), optionally with ``speaker``
+to disambiguate. A quote-based coding keeps the quote's span (character
+offsets), so character-level agreement can use it. ``memo`` is optional.
+
+All rows are checked before anything is written; an error names the file and
+row and says how to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import CodingError
+from ..model import Coding, Segment
+from ..project import Project
+
+__all__ = ["read_codings", "import_codings"]
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise CodingError(f"{path}: codings file not found")
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        df = pd.read_excel(path, dtype=str)
+    else:
+        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    return df.fillna("")
+
+
+def read_codings(project: Project, path: str | Path, *, coder: str | None = None) -> list[Coding]:
+    """Match each row of a codings spreadsheet to a segment; returns unsaved codings."""
+    p = Path(path)
+    df = _read_frame(p)
+    needed = {"code"} | ({"coder"} if coder is None else set())
+    missing = needed - set(df.columns)
+    if missing or not ({"segment_id", "quote"} & set(df.columns)):
+        raise CodingError(
+            f"{p}, line 1: columns found: {', '.join(df.columns)}; needed: transcript, code, coder (or --coder) "
+            "and segment_id or quote (+ speaker).")
+    codebook = project.codebook
+    segs_by_t: dict[str, list[Segment]] = {}
+    names = {}
+    for t in project.iter_transcripts():
+        names[t.name.casefold()] = t.id
+        names[t.id.casefold()] = t.id
+    out: list[Coding] = []
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        where = f"{p}, line {i}"
+        code = row["code"].strip()
+        if not code:
+            raise CodingError(f"{where}: empty code")
+        if code not in codebook:
+            raise CodingError(f"{where}: code {code!r} is not in the project's codebook; load a codebook that "
+                              "has it (`qdakit codebook load`) or fix the spelling")
+        who = (row.get("coder") or coder or "").strip()
+        if not who:
+            raise CodingError(f"{where}: no coder; fill the coder column or pass --coder")
+        memo = row.get("memo", "")
+        if row.get("segment_id", "").strip():
+            seg = project.segment(row["segment_id"].strip())
+            out.append(Coding(seg.id, code, who, memo=memo))
+            continue
+        tkey = row.get("transcript", "").strip().casefold()
+        if tkey not in names:
+            raise CodingError(f"{where}: transcript {row.get('transcript')!r} is not in the project; "
+                              f"known: {', '.join(sorted(names)[:10])}")
+        tid = names[tkey]
+        if tid not in segs_by_t:
+            segs_by_t[tid] = list(project.iter_segments(tid))
+        seg, start, end = _locate(segs_by_t[tid], row["quote"], row.get("speaker", ""), where)
+        out.append(Coding(seg.id, code, who, start, end, memo))
+    return out
+
+
+def _locate(segments: Sequence[Segment], quote: str, speaker: str, where: str) -> tuple[Segment, int, int]:
+    words = quote.split()
+    if not words:
+        raise CodingError(f"{where}: empty quote")
+    pattern = re.compile(r"\s+".join(re.escape(w) for w in words))
+    hits = []
+    for s in segments:
+        if speaker and (s.speaker or "").casefold() != speaker.strip().casefold():
+            continue
+        for m in pattern.finditer(s.text):
+            hits.append((s, s.start + m.start(), s.start + m.end()))
+    if not hits:
+        raise CodingError(f"{where}: quote {quote[:60]!r} not found in any segment"
+                          f"{' of speaker ' + speaker if speaker else ''}; copy it verbatim from the transcript")
+    if len(hits) > 1:
+        ids = ", ".join(h[0].id for h in hits[:5])
+        raise CodingError(f"{where}: quote {quote[:60]!r} occurs {len(hits)} times ({ids}); quote a longer "
+                          "passage or give the segment_id")
+    return hits[0]
+
+
+def import_codings(project: Project, paths: Sequence[str | Path], *, coder: str | None = None) -> list[Coding]:
+    """Read and store the codings of several files in one transaction."""
+    codings = [c for p in paths for c in read_codings(project, p, coder=coder)]
+    return project.add_codings(codings)
