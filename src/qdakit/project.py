@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 from . import store
+from .io.segment import looks_like_researcher
 from .errors import CodebookError, CodingError, DuplicateTranscriptError, ProjectError
 from .model import RESEARCHER_ROLES, Code, Codebook, Coding, Segment, Suggestion, Transcript, utcnow
 
@@ -79,7 +80,10 @@ class Project:
         p = Path(path)
         if not p.is_file():
             raise ProjectError(f"{p}: no such project file. Create one with `qdakit init {p}`.")
-        con = store.connect(p)
+        try:
+            con = store.connect(p)
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(f"{p}: not a qdakit project ({exc}). Create one with `qdakit init`.") from None
         store.check_version(con, p)
         return cls(p, con)
 
@@ -191,7 +195,8 @@ class Project:
         Columns: id, transcript_id, transcript, index, speaker, participant,
         question, text, start, end, start_time, end_time, then one column per
         attribute (transcript attributes overlaid by the participant's), and
-        ``is_researcher`` (the speaker's role is a researcher role).
+        ``is_researcher`` (the speaker's ``role`` is researcher, interviewer,
+        moderator or facilitator, or, without a role, the label reads like one).
         """
         sql = ("SELECT s.*, t.name AS transcript, t.attributes AS t_attrs FROM segments s "
                "JOIN transcripts t ON t.id = s.transcript_id")
@@ -214,7 +219,8 @@ class Project:
                 "start_time": r["start_time"], "end_time": r["end_time"],
             }
             rec |= {k: v for k, v in attrs.items() if k not in rec}
-            rec["is_researcher"] = str(attrs.get("role", "")).strip().lower() in RESEARCHER_ROLES
+            role = str(attrs.get("role", "")).strip().lower()
+            rec["is_researcher"] = role in RESEARCHER_ROLES or (not role and looks_like_researcher(r["speaker"]))
             records.append(rec)
         base = ["id", "transcript_id", "transcript", "index", "speaker", "participant", "question",
                 "text", "start", "end", "start_time", "end_time", "is_researcher"]

@@ -1,0 +1,23 @@
+"""Helpers shared by the tests (importable as ``support``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qdakit import Segment, Transcript
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "study"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def make_transcript(tid: str, turns: list[tuple[str, str]]) -> tuple[Transcript, list[Segment]]:
+    """A transcript 'Speaker: text' per turn, with exact segment offsets."""
+    parts, segs, pos = [], [], 0
+    for i, (speaker, text) in enumerate(turns):
+        prefix = ("\n\n" if i else "") + f"{speaker}: "
+        parts.append(prefix + text)
+        start = pos + len(prefix)
+        segs.append(Segment(f"{tid}#{i}", tid, i, speaker, text, start, start + len(text)))
+        pos = start + len(text)
+    return Transcript(tid, tid, "".join(parts), source=f"{tid}.txt"), segs

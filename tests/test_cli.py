@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from support import EXAMPLES, ROOT
+from typer.testing import CliRunner
+
+from qdakit.cli import app
+
+runner = CliRunner()
+
+
+def test_help_lists_commands():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for cmd in ("init", "import", "codebook", "status"):
+        assert cmd in result.output
+
+
+def test_init_import_status(tmp_path):
+    proj = tmp_path / "p.qdakit"
+    (tmp_path / "a.txt").write_text("Interviewer: Hi?\nAnn: We meet monthly.\n")
+    (tmp_path / "cb.yaml").write_text("codes:\n  - name: Communication\n")
+    assert runner.invoke(app, ["init", str(proj)]).exit_code == 0
+    r = runner.invoke(app, ["import", str(tmp_path / "a.txt"), "-p", str(proj)])
+    assert r.exit_code == 0, r.output
+    assert "1 transcripts, 2 segments" in r.output
+    assert runner.invoke(app, ["codebook", "load", str(tmp_path / "cb.yaml"), "-p", str(proj)]).exit_code == 0
+    r = runner.invoke(app, ["status", "--speakers", "-p", str(proj)])
+    assert r.exit_code == 0 and "Ann" in r.output and "codes" in r.output
+
+
+def test_errors_are_one_clear_line_not_a_traceback(tmp_path):
+    (tmp_path / "empty.txt").write_text("")
+    subprocess.run([sys.executable, "-m", "qdakit.cli", "init", str(tmp_path / "p.qdakit")], check=True,
+                   capture_output=True)
+    r = subprocess.run([sys.executable, "-m", "qdakit.cli", "import", str(tmp_path / "empty.txt"),
+                        "-p", str(tmp_path / "p.qdakit")], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "error:" in r.stderr and "empty.txt: the file is empty" in r.stderr.replace("\n", "")
+    assert "Traceback" not in r.stderr
+
+
+def test_demo_script_runs_on_example_study(tmp_path):
+    if not (EXAMPLES / "interviews").is_dir():
+        pytest.skip("example interviews not present")
+    env = {"PATH": f"{ROOT / '.venv' / 'bin'}:{sys.prefix}/bin:/usr/bin:/bin", "HF_HUB_OFFLINE": "1"}
+    r = subprocess.run(["bash", str(ROOT / "examples" / "demo.sh")], capture_output=True, text=True, env=env,
+                       cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "8/8 questions located" in r.stdout
