@@ -1,0 +1,207 @@
+"""Word transcripts (``.docx``), read with python-docx.
+
+Two layouts are told apart automatically:
+
+* **MS Teams transcript export.** Either the current layout, a paragraph
+  ``Speaker Name   0:03`` (a name, then a tab or two or more spaces, then a
+  ``m:ss`` or ``h:mm:ss`` time) followed by the paragraphs of that turn; or the
+  older one, a paragraph ``0:0:0.0 --> 0:0:3.470`` followed by the speaker's
+  name and the text, as three paragraphs or as three lines of one paragraph.
+  Title and date paragraphs before the first speaker are skipped. The current
+  layout is chosen when at least two paragraphs look like speaker lines, the
+  older one when any paragraph is a ``-->`` timing line. In the older layout
+  consecutive cues of the same speaker are merged, texts joined with a space.
+* **An ordinary document.** Speaker labels at the start of a paragraph
+  (``Name:``, ``[Name]``, ``**Name:**``), accepted with the same heuristic as
+  :mod:`qdakit.io.text`, each paragraph counting as a paragraph there; a turn
+  runs until the next label or heading paragraph (style ``Heading ...`` or
+  ``Title``). Paragraphs before the first label are skipped. With no labels,
+  each paragraph is a turn without a speaker.
+
+Only the body paragraphs are read: tables, text boxes, headers, footers,
+footnotes and comments are ignored. Paragraphs of one turn are joined with
+``"\\n\\n"``; line breaks inside a paragraph are kept as ``"\\n"``.
+``Turn.line`` is the 1-based number of the paragraph where the turn starts,
+counting empty paragraphs, as in ``Document.paragraphs``.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import docx
+from docx.opc.exceptions import PackageNotFoundError
+
+from ..errors import ImportFormatError
+from .base import ParsedTranscript, TextBuilder, parse_timestamp
+from .text import find_speaker_labels
+
+__all__ = ["read_docx"]
+
+_TEAMS_SPEAKER = re.compile(
+    r"^(?P<name>\S.{0,59}?)(?:\t|[ \t]{2,})[ \t]*(?P<time>\d{1,2}:\d{2}(?::\d{2})?)\s*$"
+)
+_TEAMS_TIMING = re.compile(r"^\s*(\d+:\d{1,2}:\d{1,2}(?:\.\d+)?)\s*-->\s*(\d+:\d{1,2}:\d{1,2}(?:\.\d+)?)\s*$")
+
+_Para = tuple[int, str, bool]  # paragraph number, text, is a heading
+
+
+def _hms(value: str) -> float:
+    """``'0:0:3.470'`` -> 3.47 (Teams writes fields without zero padding)."""
+    h, m, s = value.split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def _open(path: Path) -> docx.document.Document:
+    if not path.exists():
+        raise ImportFormatError(f"{path}: file not found")
+    if path.is_dir():
+        raise ImportFormatError(f"{path}: is a folder; give the transcript files inside it")
+    if path.stat().st_size == 0:
+        raise ImportFormatError(f"{path}: the file is empty; nothing to import")
+    if not zipfile.is_zipfile(path):
+        raise ImportFormatError(
+            f"{path} is not a Word .docx file (it is not a zip archive); "
+            "if it is an old .doc, save it as .docx"
+        )
+    try:
+        return docx.Document(str(path))
+    except (PackageNotFoundError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise ImportFormatError(
+            f"{path} is a zip archive but not a Word .docx document ({exc}); "
+            "open it in Word and save it as .docx"
+        ) from None
+
+
+def _teams(paras: list[_Para], b: TextBuilder) -> None:
+    current: tuple[str, float | None, int] | None = None
+    parts: list[str] = []
+    for number, text, _ in [*paras, (0, "", False)]:
+        m = _TEAMS_SPEAKER.match(text) if number else None
+        if m or not number:
+            if current and parts:
+                b.add(current[0], "\n\n".join(parts), start_time=current[1], line=current[2])
+            if m:
+                current, parts = (m["name"].strip(), parse_timestamp(m["time"]), number), []
+        elif current and text.strip():
+            parts.append(text.strip())
+
+
+def _teams_old(paras: list[_Para], b: TextBuilder) -> None:
+    cues: list[list] = []  # [start, end, paragraph number, [(paragraph number, line)]]
+    for number, text, _ in paras:
+        for line in text.split("\n"):
+            m = _TEAMS_TIMING.match(line)
+            if m:
+                cues.append([_hms(m[1]), _hms(m[2]), number, []])
+            elif cues and line.strip():
+                cues[-1][3].append((number, line.strip()))
+    merged: list[list] = []  # [speaker, text, start, end, paragraph number]
+    for start, end, number, lines in cues:
+        speaker = lines.pop(0)[1] if len(lines) >= 2 else None
+        text = lines[0][1] if lines else ""
+        for (p0, _), (p1, line) in zip(lines, lines[1:]):
+            text += ("\n" if p0 == p1 else "\n\n") + line
+        if not text:
+            continue
+        if merged and speaker is not None and merged[-1][0] == speaker:
+            merged[-1][1] += " " + text
+            merged[-1][3] = end
+        else:
+            merged.append([speaker, text, start, end, number])
+    for speaker, text, start, end, number in merged:
+        b.add(speaker, text, start_time=start, end_time=end, line=number)
+
+
+def _ordinary(paras: list[_Para], b: TextBuilder, speakers: Iterable[str] | None) -> None:
+    # one "line" per paragraph, separated by blank lines so that text.py's
+    # paragraph rule sees each Word paragraph as a paragraph
+    firsts = [line for _, text, heading in paras for line in ("" if heading else text.split("\n")[0], "")]
+    labels = find_speaker_labels(firsts, speakers)[::2]
+    if not any(labels):
+        for number, text, heading in paras:
+            if text.strip() and not heading:
+                b.add(None, text.strip(), line=number)
+        return
+    current: tuple[str, int] | None = None
+    parts: list[str] = []
+    for (number, text, heading), label in [*zip(paras, labels), ((0, "", True), None)]:
+        if label or heading:
+            if current and parts:
+                b.add(current[0], "\n\n".join(parts), line=current[1])
+            current, parts = ((label.name, number), []) if label else (None, [])
+            text = text[label.content :] if label else ""
+        if current and text.strip():
+            parts.append(text.strip())
+
+
+def read_docx(
+    path: str | Path,
+    *,
+    name: str | None = None,
+    encoding: str | None = None,
+    speakers: Iterable[str] | None = None,
+) -> ParsedTranscript:
+    """Read a Word ``.docx`` transcript (MS Teams export or ordinary document).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.docx`` file (not an old binary ``.doc``).
+    name : str, optional
+        Transcript name; defaults to the file stem.
+    encoding : str, optional
+        Ignored (a .docx declares its own encoding); accepted so that every
+        reader takes the same arguments.
+    speakers : iterable of str, optional
+        For an ordinary document, the exact speaker names to accept as
+        labels, turning off the false label heuristic.
+
+    Returns
+    -------
+    ParsedTranscript
+        Text built as ``"Speaker: text"`` blocks separated by blank lines.
+
+    Raises
+    ------
+    ImportFormatError
+        If the file is missing, empty, not a zip archive, or a zip archive
+        that is not a Word document.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, docx
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "int02.docx"
+    >>> d = docx.Document()
+    >>> for s in ["Interview 2", "Q: Ready?", "A: Yes.", "Q: Good.", "A: Go."]:
+    ...     _ = d.add_paragraph(s)
+    >>> d.save(p)
+    >>> [(t.speaker, t.text, t.line) for t in read_docx(p).turns[:2]]
+    [('Q', 'Ready?', 2), ('A', 'Yes.', 3)]
+    """
+    p = Path(path)
+    document = _open(p)
+    paras: list[_Para] = []
+    for number, para in enumerate(document.paragraphs, start=1):
+        style = para.style.name if para.style is not None else ""
+        heading = bool(style) and (style.startswith("Heading") or style in ("Title", "Subtitle"))
+        paras.append((number, para.text.replace("\r", "\n"), heading))
+    if not any(text.strip() for _, text, _ in paras):
+        raise ImportFormatError(f"{p}: the document has no text in its paragraphs; nothing to import")
+
+    builder = TextBuilder()
+    if any(_TEAMS_TIMING.match(line) for _, text, _ in paras for line in text.split("\n")):
+        _teams_old(paras, builder)
+    elif sum(bool(_TEAMS_SPEAKER.match(text)) for _, text, _ in paras) >= 2:
+        _teams(paras, builder)
+    else:
+        _ordinary(paras, builder, speakers)
+    return ParsedTranscript(
+        name=name if name is not None else p.stem,
+        text=builder.text,
+        turns=builder.turns,
+        source=str(path),
+    )
