@@ -207,7 +207,10 @@ def status(
         cov.add_row("participant", f"{sdf['participant'].notna().mean():.0%}", str(sdf["participant"].nunique()))
         for col in ["question", *[c for c in sdf.columns if c not in fixed]]:
             values = sdf[col].dropna()
-            cov.add_row(col, f"{len(values) / len(sdf):.0%}", ", ".join(map(str, sorted(values.unique())[:8])))
+            distinct = sorted(map(str, values.unique()))
+            shown = ", ".join(v if len(v) <= 24 else v[:23] + "…" for v in distinct[:6])
+            more = f" (+{len(distinct) - 6} more)" if len(distinct) > 6 else ""
+            cov.add_row(col, f"{len(values) / len(sdf):.0%}", shown + more)
         console.print(cov)
     if speakers and not sdf.empty:
         st = Table("transcript", "speaker", "participant", "segments", title="Speakers")
