@@ -36,7 +36,8 @@ app.add_typer(codebook_app, name="codebook")
 codings_app = typer.Typer(help="Import and list human codings.", no_args_is_help=True)
 app.add_typer(codings_app, name="codings")
 
-console = Console()
+# piped output (logs, CI) gets room for the agreement tables; a terminal keeps its own width
+console = Console() if sys.stdout.isatty() else Console(width=120)
 err = Console(stderr=True)
 
 ProjectOpt = Annotated[
@@ -81,9 +82,26 @@ def import_cmd(
     lenient_attributes: Annotated[bool, typer.Option(
         help="Skip attribute rows naming unknown speakers instead of failing.")] = False,
 ) -> None:
-    """Import transcripts, all or nothing: if one file fails, nothing is imported."""
+    """Import transcripts, all or nothing: if one file fails, nothing is imported.
+
+    A REFI-QDA project (.qdpx from NVivo, ATLAS.ti, MAXQDA, QualCoder) brings its
+    codebook, users, coded selections and cases along.
+    """
     if by not in ("turn", "paragraph"):
         raise typer.BadParameter("use 'turn' or 'paragraph'", param_hint="--by")
+    qdpx = [p for p in paths if p.suffix.lower() == ".qdpx"]
+    if qdpx:
+        from .io.refi import import_qdpx
+
+        with _open(project) as proj:
+            for f in qdpx:
+                report = import_qdpx(proj, f, segment_by=by)  # type: ignore[arg-type]
+                console.print(f"[bold]{f}[/bold] (REFI-QDA):")
+                for line in report.lines():
+                    console.print(f"  {line}", highlight=False)
+        paths = [p for p in paths if p.suffix.lower() != ".qdpx"]
+        if not paths:
+            return
     files = collect_paths(paths, exclude=[*(attributes or []), *([questions] if questions else [])])
     with _open(project) as p, _progress() as bar:
         task = bar.add_task("Reading", total=len(files))
@@ -130,8 +148,13 @@ def codebook_load(
     project: ProjectOpt = DEFAULT_PROJECT,
     replace: Annotated[bool, typer.Option(help="Remove codes not in FILE (never codes in use).")] = False,
 ) -> None:
-    """Load (merge) a codebook into the project."""
-    cb = read_codebook(file)
+    """Load (merge) a codebook (.yaml, .json, .csv, or REFI-QDA .qdc) into the project."""
+    if file.suffix.lower() == ".qdc":
+        from .io.refi import read_qdc
+
+        cb = read_qdc(file)
+    else:
+        cb = read_codebook(file)
     with _open(project) as p:
         counts = p.load_codebook(cb, replace=replace)
     console.print(f"Codebook {file}: {counts['added']} added, {counts['updated']} updated, "
@@ -175,6 +198,142 @@ def codings_import(
     with _open(project) as p:
         added = import_codings(p, files, coder=coder)
     console.print(f"Imported {len(added)} codings.")
+
+
+@app.command()
+def export(
+    project: ProjectOpt = DEFAULT_PROJECT,
+    qdpx: Annotated[Optional[Path], typer.Option(help="REFI-QDA project for NVivo, ATLAS.ti, MAXQDA, "
+                                                      "QualCoder.")] = None,
+    with_suggestions: Annotated[bool, typer.Option(
+        help="Add pending machine suggestions to the .qdpx as a separate user.")] = False,
+    min_score: Annotated[Optional[float], typer.Option(help="Only suggestions scoring at least this.")] = None,
+    qdc: Annotated[Optional[Path], typer.Option(help="REFI-QDA codebook (.qdc).")] = None,
+    quotes: Annotated[Optional[Path], typer.Option(help="Quotation table, one row per coding (.csv/.xlsx).")] = None,
+    matrix: Annotated[Optional[Path], typer.Option(help="Code-by-case 0/1 matrix (.csv/.xlsx).")] = None,
+    case: Annotated[str, typer.Option(help="Cases of the matrix: participant, transcript or an attribute.")]
+    = "participant",
+) -> None:
+    """Export the project: REFI-QDA .qdpx/.qdc, quotation table, code-by-case matrix."""
+    if not any([qdpx, qdc, quotes, matrix]):
+        raise typer.BadParameter("say what to write: --qdpx, --qdc, --quotes and/or --matrix")
+    with _open(project) as p:
+        if qdpx:
+            from .io.refi import export_qdpx
+
+            report = export_qdpx(p, qdpx, with_suggestions=with_suggestions, min_score=min_score)
+            console.print(f"Wrote {qdpx}:")
+            for line in report.lines():
+                console.print(f"  {line}", highlight=False)
+        if qdc:
+            from .io.refi import write_qdc
+
+            write_qdc(p.codebook, qdc)
+            console.print(f"Wrote {qdc}.")
+        if quotes:
+            from .io.exports import write_quotations
+
+            write_quotations(p, quotes)
+            console.print(f"Wrote {quotes}.")
+        if matrix:
+            from .io.exports import code_by_case_matrix
+
+            frame = code_by_case_matrix(p, case=case)
+            if matrix.suffix.lower() in {".xlsx", ".xlsm"}:
+                frame.to_excel(matrix)
+            else:
+                frame.to_csv(matrix)
+            console.print(f"Wrote {matrix} ({frame.shape[0]} cases x {frame.shape[1]} codes).")
+
+
+@app.command()
+def agree(
+    coders: Annotated[list[str], typer.Option("--coders", "-c", help="Two or more coders; 'machine' = the "
+                                                                      "suggestions scoring >= --threshold.")],
+    project: ProjectOpt = DEFAULT_PROJECT,
+    level: Annotated[str, typer.Option(help="'segment' or 'character' (as NVivo's coding comparison).")] = "segment",
+    by: Annotated[str, typer.Option(help="'code', 'transcript', 'question' or any attribute (e.g. wave).")] = "code",
+    metric: Annotated[Optional[list[str]], typer.Option(
+        "--metric", "-m", help="percent, cohen, scott, fleiss, krippendorff, gwet_ac1, brennan_prediger "
+                               "(repeatable).")] = None,
+    code: Annotated[Optional[list[str]], typer.Option("--code", help="Only these codes (repeatable).")] = None,
+    threshold: Annotated[float, typer.Option(help="Score from which a suggestion is the machine's coding.")] = 0.5,
+    units: Annotated[str, typer.Option(help="coded_by_all, coded_by_any, or all segments.")] = "coded_by_all",
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Write the disagreement table (.csv or .xlsx) for the resolution meeting.")] = None,
+) -> None:
+    """Agreement between coders (human-human or machine-human), per code and pooled."""
+    import warnings
+
+    from .agreement import METRICS
+    from .errors import UndefinedStatisticWarning
+    from .reliability import agreement, disagreement_table
+
+    if len(coders) < 2:
+        raise typer.BadParameter("name at least two coders: --coders JR --coders SM", param_hint="--coders")
+    metrics = tuple(metric) if metric else ("percent", "cohen", "krippendorff", "gwet_ac1")
+    bad = [m for m in metrics if m not in METRICS]
+    if bad:
+        raise typer.BadParameter(f"unknown metric {', '.join(bad)}; choose from {', '.join(METRICS)}",
+                                 param_hint="--metric")
+    with _open(project) as p, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UndefinedStatisticWarning)
+        table = agreement(p, coders, level=level, by=by, codes=code, metrics=metrics, threshold=threshold,
+                          units=units)
+        dis = disagreement_table(p, coders, codes=code, threshold=threshold) if out else None
+    keep = ([table.columns[0], "n_units", "all_present", "only_a", "only_b", *metrics] if level == "segment"
+            else ["code", "transcript_id", "agreement", "kappa", "u_alpha"])
+    short = {"n_units": "units", "all_present": "both", "only_a": f"{coders[0]} only",
+             "only_b": f"{coders[-1]} only", "percent": "%agree", "cohen": "kappa", "krippendorff": "alpha",
+             "gwet_ac1": "AC1", "brennan_prediger": "BP", "transcript_id": "transcript"}
+    view = table[[c for c in keep if c in table.columns]]
+    _print_frame(view.rename(columns=short), title=f"Agreement, {' vs '.join(coders)} ({level} level, by {by})")
+    undefined = {str(w.message) for w in caught if issubclass(w.category, UndefinedStatisticWarning)}
+    if undefined:
+        console.print(f"[dim]NaN = undefined ({len(undefined)} cases, e.g. a code used by no one or by "
+                      "everyone on every unit).[/dim]")
+    if dis is not None and out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix.lower() in {".xlsx", ".xlsm"}:
+            dis.to_excel(out, index=False)
+        else:
+            dis.to_csv(out, index=False)
+        console.print(f"Wrote {len(dis)} disagreements to {out}. Fill in 'agreed_codes' at the meeting, then "
+                      f"[cyan]qdakit resolve {out} --coder NAME[/cyan].")
+
+
+@app.command()
+def resolve(
+    file: Annotated[Path, typer.Argument(help="Disagreement table with the agreed_codes column filled in.")],
+    coder: Annotated[str, typer.Option(help="Who resolved the disagreements (recorded as the coder).")],
+    project: ProjectOpt = DEFAULT_PROJECT,
+) -> None:
+    """Record the codes agreed at a resolution meeting as codings by the resolver."""
+    from .reliability import resolve_from_table
+
+    with _open(project) as p:
+        added = resolve_from_table(p, file, coder=coder)
+    console.print(f"Recorded {len(added)} agreed codings by {coder}; the coders' own codings are unchanged.")
+
+
+def _print_frame(frame, title: str, max_rows: int = 60) -> None:  # noqa: ANN001 - DataFrame
+    table = Table(title=title)
+    for i, col in enumerate(frame.columns):
+        table.add_column(str(col), no_wrap=True, overflow="ellipsis",
+                         min_width=20 if i == 0 else max(5, len(str(col))),
+                         justify="left" if i == 0 else "right")
+    for row in frame.head(max_rows).itertuples(index=False):
+        table.add_row(*[_fmt(v, width=28) for v in row])
+    console.print(table)
+    if len(frame) > max_rows:
+        console.print(f"[dim]... {len(frame) - max_rows} more rows[/dim]")
+
+
+def _fmt(value: object, width: int = 36) -> str:
+    if isinstance(value, float):
+        return "NaN" if value != value else f"{value:.3f}"
+    text = "" if value is None else str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @app.command()

@@ -18,6 +18,7 @@ __all__ = [
     "DuplicateTranscriptError",
     "AttributesError",
     "CodingError",
+    "ExportError",
     "NotFittedError",
     "UndefinedStatisticWarning",
     "where",
@@ -50,6 +51,10 @@ class AttributesError(QdakitError, ValueError):
 
 class CodingError(QdakitError, ValueError):
     """A coding or suggestion refers to an unknown segment or code, or is not allowed."""
+
+
+class ExportError(QdakitError, ValueError):
+    """A project could not be written to the requested file (unknown format, bad column)."""
 
 
 class NotFittedError(QdakitError, AttributeError):

@@ -50,7 +50,7 @@ from pathlib import Path
 
 from .base import ParsedTranscript, Turn, parse_timestamp, read_text_file
 
-__all__ = ["read_text"]
+__all__ = ["read_text", "parse_text"]
 
 _TIME = r"\d{1,3}(?::\d{2}){1,2}(?:[.,]\d{1,3})?"
 _NAME = r"[^\W_](?:[\w.'’ \-]{0,38}[\w.'’])?"
@@ -223,7 +223,19 @@ def read_text(
     >>> [(turn.speaker, turn.text, turn.line) for turn in t.turns[:2]]
     [('Q', 'How was it?', 3), ('A', 'Fine.', 4)]
     """
-    text = read_text_file(path, encoding)
+    parsed = parse_text(read_text_file(path, encoding), name=name if name is not None else Path(path).stem,
+                        speakers=speakers)
+    parsed.source = str(path)
+    return parsed
+
+
+def parse_text(text: str, name: str, *, source: str | None = None,
+               speakers: Iterable[str] | None = None) -> ParsedTranscript:
+    """Parse transcript text already in memory exactly as :func:`read_text` parses a file.
+
+    ``text`` is used as given (offsets point into it); normalise newlines to
+    ``\\n`` first if needed.
+    """
     lines = text.split("\n")
     offsets = [0]
     for line in lines[:-1]:
@@ -256,9 +268,4 @@ def read_text(
                 close(None, offsets[first], offsets[i] if i < len(lines) else len(text), first + 1, None)
                 first = None
 
-    return ParsedTranscript(
-        name=name if name is not None else Path(path).stem,
-        text=text,
-        turns=turns,
-        source=str(path),
-    )
+    return ParsedTranscript(name=name, text=text, turns=turns, source=source)
