@@ -1,0 +1,51 @@
+"""Inter-coder agreement: coefficients over a units x coders table, and the
+segment- and character-level comparisons of coders on a project.
+
+The coefficients are pure, vectorised functions of a units x coders table of
+labels (missing = None/NaN) returning an :class:`AgreementResult`; undefined
+cases give NaN with a :class:`~qdakit.errors.UndefinedStatisticWarning`.
+The project-level functions take the DataFrames the project store provides
+(segments, codings, transcript lengths) and return DataFrames.
+"""
+
+from ._base import AgreementError, AgreementResult
+from ._weights import WEIGHTS
+from .alpha import LEVELS, krippendorff_alpha
+from .character import character_agreement
+from .coding import METRICS, disagreements, segment_agreement
+from .coefficients import (
+    brennan_prediger,
+    cohen_kappa,
+    conger_kappa,
+    fleiss_kappa,
+    gwet_ac1,
+    gwet_ac2,
+    pairwise,
+    percent_agreement,
+    scott_pi,
+)
+from .resampling import bootstrap
+from .unitizing import unitizing_alpha
+
+__all__ = [
+    "AgreementError",
+    "AgreementResult",
+    "LEVELS",
+    "METRICS",
+    "WEIGHTS",
+    "bootstrap",
+    "brennan_prediger",
+    "character_agreement",
+    "cohen_kappa",
+    "conger_kappa",
+    "disagreements",
+    "fleiss_kappa",
+    "gwet_ac1",
+    "gwet_ac2",
+    "krippendorff_alpha",
+    "pairwise",
+    "percent_agreement",
+    "scott_pi",
+    "segment_agreement",
+    "unitizing_alpha",
+]
