@@ -18,3 +18,7 @@ qdakit import "$STUDY/focus_group" --attributes "$STUDY/focus_group/participants
 qdakit codebook load "$STUDY/codebook.yaml"
 qdakit codings import "$STUDY"/codings/*.csv
 qdakit status
+# agreement between the two coders, per code and pooled, and the disagreements to discuss
+qdakit agree --coders JR --coders SM --out "$OUT/disagreements.csv"
+# hand the coded project to NVivo / ATLAS.ti / MAXQDA, and a quotation table for the write-up
+qdakit export --qdpx "$OUT/study.qdpx" --quotes "$OUT/quotes.xlsx"

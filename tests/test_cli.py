@@ -51,3 +51,27 @@ def test_demo_script_runs_on_example_study(tmp_path):
                        cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert "8/8 questions located" in r.stdout
+
+
+def test_qdpx_export_then_import_via_cli(tmp_path):
+    src = tmp_path / "src.qdakit"
+    (tmp_path / "a.txt").write_text("Interviewer: Hi?\nAnn: We meet monthly, café ☕.\nInterviewer: Ok.\nAnn: Fine.\n")
+    (tmp_path / "cb.yaml").write_text("codes:\n  - name: Communication\n")
+    (tmp_path / "c.csv").write_text("transcript,quote,code,coder\na,monthly,Communication,JR\n")
+    for args in (["init", str(src)], ["import", str(tmp_path / "a.txt")],
+                 ["codebook", "load", str(tmp_path / "cb.yaml")], ["codings", "import", str(tmp_path / "c.csv")],
+                 ["export", "--qdpx", str(tmp_path / "out.qdpx"), "--quotes", str(tmp_path / "q.csv")]):
+        r = runner.invoke(app, [*args, "-p", str(src)] if args[0] != "init" else args)
+        assert r.exit_code == 0, (args, r.output)
+    dst = tmp_path / "dst.qdakit"
+    assert runner.invoke(app, ["init", str(dst)]).exit_code == 0
+    r = runner.invoke(app, ["import", str(tmp_path / "out.qdpx"), "-p", str(dst)])
+    assert r.exit_code == 0, r.output
+    from qdakit import Project
+
+    with Project.open(dst) as p:
+        codings = p.codings()
+        assert codings[["code", "coder"]].values.tolist() == [["Communication", "JR"]]
+        text = p.transcript(codings.transcript_id[0]).text
+        assert text[codings.start[0]:codings.end[0]] == "monthly"
+    assert "monthly" in (tmp_path / "q.csv").read_text()

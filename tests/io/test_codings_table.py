@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from qdakit import CodingError
+from qdakit.io.codings import import_codings
+
+
+def _csv(tmp_path, rows, name="c.csv"):
+    path = tmp_path / name
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_quote_matching_keeps_span_and_tolerates_whitespace(project, tmp_path):
+    path = _csv(tmp_path, [
+        {"transcript": "t1", "speaker": "Ann", "quote": "meet  monthly\nand", "code": "Communication", "coder": "JR"},
+        {"transcript": "t2", "speaker": "", "quote": "nobody really leads", "code": "Clear leadership",
+         "coder": "SM"},
+    ])
+    added = import_codings(project, [path])
+    seg = project.segment("t1#1")
+    first = added[0]
+    assert first.segment_id == "t1#1"
+    assert project.transcript("t1").text[first.start:first.end] == "meet monthly and"
+    assert seg.start <= first.start < first.end <= seg.end
+    assert added[1].segment_id == "t2#1" and added[1].coder == "SM"
+
+
+def test_segment_id_rows_and_coder_option(project, tmp_path):
+    path = _csv(tmp_path, [{"segment_id": "t1#2", "code": "Funding"}])
+    (coding,) = import_codings(project, [path], coder="JR")
+    assert (coding.segment_id, coding.coder, coding.start) == ("t1#2", "JR", None)
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ({"transcript": "t1", "quote": "not in the text", "code": "Communication", "coder": "JR"}, "not found"),
+    ({"transcript": "t1", "quote": "We meet", "code": "Nope", "coder": "JR"}, "'Nope' is not in the project's"),
+    ({"transcript": "t9", "quote": "We meet", "code": "Communication", "coder": "JR"}, "transcript 't9'"),
+    ({"transcript": "t1", "quote": "We meet", "code": "Communication", "coder": ""}, "no coder"),
+])
+def test_bad_rows_name_the_line_and_write_nothing(project, tmp_path, row, message):
+    good = {"transcript": "t1", "quote": "We meet monthly", "code": "Communication", "coder": "JR"}
+    path = _csv(tmp_path, [good, row])
+    with pytest.raises(CodingError, match=f"c.csv, line 3: .*{message}"):
+        import_codings(project, [path])
+    assert project.codings().empty
+
+
+def test_ambiguous_quote(project, tmp_path):
+    path = _csv(tmp_path, [{"transcript": "t1", "quote": "a", "code": "Communication", "coder": "JR"}])
+    with pytest.raises(CodingError, match="occurs .* times"):
+        import_codings(project, [path])
