@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 import doctest
 from pathlib import Path
 
@@ -10,19 +11,16 @@ import pytest
 import qdakit.io.subtitles as subtitles_module
 from qdakit.errors import ImportFormatError
 from qdakit.io.subtitles import read_srt, read_vtt
+from support import write_file, turns_of
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "io"
 
 
 def _write(tmp_path: Path, content: str, name: str = "t.vtt") -> Path:
-    p = tmp_path / name
-    p.write_text(content, encoding="utf-8")
-    return p
+    return write_file(tmp_path, content, name)
 
 
-def _summary(parsed) -> list[tuple[str | None, str]]:
-    parsed.check()
-    return [(t.speaker, t.text) for t in parsed.turns]
+_summary = turns_of
 
 
 def test_module_examples_run():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 import datetime as dt
 import doctest
 from pathlib import Path
@@ -12,14 +13,13 @@ import pytest
 import qdakit.io.table as table_module
 from qdakit.errors import ImportFormatError
 from qdakit.io.table import read_table
+from support import write_file
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "io"
 
 
 def _write(tmp_path: Path, content: str, name: str = "t.csv") -> Path:
-    p = tmp_path / name
-    p.write_text(content, encoding="utf-8")
-    return p
+    return write_file(tmp_path, content, name)
 
 
 def _xlsx(path: Path, rows: list[list], sheet: str = "Sheet1", extra: str | None = None) -> Path:

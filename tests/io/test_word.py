@@ -13,6 +13,7 @@ import pytest
 import qdakit.io.word as word_module
 from qdakit.errors import ImportFormatError
 from qdakit.io.word import read_docx
+from support import turns_of
 
 
 def _docx(path: Path, paragraphs: list[str | tuple[str, str]], table: bool = False) -> Path:
@@ -32,9 +33,7 @@ def _docx(path: Path, paragraphs: list[str | tuple[str, str]], table: bool = Fal
     return path
 
 
-def _summary(parsed) -> list[tuple[str | None, str]]:
-    parsed.check()
-    return [(t.speaker, t.text) for t in parsed.turns]
+_summary = turns_of
 
 
 def test_module_examples_run():
