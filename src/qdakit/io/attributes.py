@@ -71,10 +71,13 @@ def read_attributes(path: str | Path) -> list[AttributeRow]:
     attr_cols = [c for c in df.columns if c.lower() not in _KEYS]
     rows: list[AttributeRow] = []
     seen: dict[tuple[str, str], int] = {}
+    def cell(rec: dict, col: str) -> str:
+        v = rec.get(lower[col]) if col in lower else None
+        return "" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
+
     for i, rec in enumerate(df.to_dict("records"), start=2):
-        def get(col: str) -> str:
-            v = rec.get(lower[col]) if col in lower else None
-            return "" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
+        def get(col: str, rec: dict = rec) -> str:
+            return cell(rec, col)
         pid = get("participant")
         if not pid:
             if not any(get(c.lower()) for c in df.columns if c.lower() in _KEYS):

@@ -177,7 +177,7 @@ def export_qdpx(
         src = _el(sources, "TextSource", {"guid": guid, "name": t.name,
                                           "plainTextPath": f"internal://{guid}.txt", "creationDateTime": now})
         members.append((f"sources/{guid}.txt", t.text.encode("utf-8")))
-        for (tid, start, end, machine), group in sorted((k, v) for k, v in groups.items() if k[0] == t.id):
+        for (_tid, start, end, machine), group in sorted((k, v) for k, v in groups.items() if k[0] == t.id):
             sel = _el(src, "PlainTextSelection", {
                 "guid": _guid("selection", guid, start, end, machine),
                 "name": " ".join(t.text[start:end].split())[:60], "startPosition": start, "endPosition": end,
