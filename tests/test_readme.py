@@ -1,4 +1,8 @@
-"""The README's Python examples run as written (from the repository root)."""
+"""The README's Python examples run as written (from the repository root).
+
+``demo-output/`` is replaced by a temporary folder holding the project that
+``make demo`` builds, made here with the Python API.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,35 @@ import re
 import pytest
 from support import EXAMPLES, ROOT
 
+from qdakit import Project, import_files, read_codebook
+from qdakit.io.codings import import_codings
+
 
 def _python_blocks() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     return re.findall(r"```python\n(.*?)```", text, flags=re.S)
 
 
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    if not (EXAMPLES / "interviews").is_dir():
+        pytest.skip("example study not present")
+    out = tmp_path_factory.mktemp("demo-output")
+    with Project.create(out / "study.qdakit") as p:
+        import_files(p, [EXAMPLES / "interviews"], attributes=[EXAMPLES / "participants.csv"])
+        import_files(p, [EXAMPLES / "focus_group"], attributes=[EXAMPLES / "focus_group" / "participants.csv"],
+                     questions=EXAMPLES / "focus_group" / "questions.txt")
+        p.load_codebook(read_codebook(EXAMPLES / "codebook.yaml"))
+        import_codings(p, sorted((EXAMPLES / "codings").glob("*.csv")))
+    return out
+
+
 def test_readme_has_python_examples():
-    assert _python_blocks()
+    assert len(_python_blocks()) >= 3
 
 
 @pytest.mark.parametrize("index", range(len(_python_blocks())))
-def test_readme_python_example_runs(index, monkeypatch, tmp_path):
-    if not (EXAMPLES / "interviews").is_dir():
-        pytest.skip("example study not present")
+def test_readme_python_example_runs(index, monkeypatch, demo_dir):
     monkeypatch.chdir(ROOT)
-    code = _python_blocks()[index].replace("demo-output/", f"{tmp_path}/")
+    code = _python_blocks()[index].replace("demo-output/", f"{demo_dir}/")
     exec(compile(code, f"README.md python block {index}", "exec"), {})

@@ -7,6 +7,7 @@ coding.
 
 from __future__ import annotations
 
+from . import analysis
 from .errors import (
     AttributesError,
     CodebookError,
