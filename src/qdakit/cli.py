@@ -337,6 +337,41 @@ def _fmt(value: object, width: int = 36) -> str:
 
 
 @app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output HTML file.")] = Path("report.html"),
+    project: ProjectOpt = DEFAULT_PROJECT,
+    by: Annotated[str, typer.Option(help="Per-group charts by 'question' or any attribute (e.g. sector).")]
+    = "question",
+    coder: Annotated[Optional[str], typer.Option(help="Count and quote only this coder's codings.")] = None,
+    agreement: Annotated[Optional[list[str]], typer.Option(
+        "--agreement", help="Coders to report agreement for (repeat: --agreement JR --agreement SM).")] = None,
+    terms: Annotated[Optional[Path], typer.Option(
+        help="CSV term,replacement for anonymising quotes (e.g. organisation -> [VCS organisation]).")] = None,
+    pseudonyms: Annotated[Optional[Path], typer.Option(
+        help="Also save the pseudonym table here (keep it apart from the report).")] = None,
+    title: Annotated[Optional[str], typer.Option(help="Report title.")] = None,
+) -> None:
+    """Write a self-contained HTML report: theme tables and charts, agreement, anonymised quotes."""
+    import pandas as pd
+
+    from .anonymise import Anonymiser
+    from .report import build_report
+
+    term_map: dict[str, str] = {}
+    if terms is not None:
+        frame = pd.read_csv(terms, dtype=str, keep_default_na=False)
+        if list(frame.columns[:2]) != ["term", "replacement"]:
+            raise typer.BadParameter(f"{terms}: needs the columns term,replacement", param_hint="--terms")
+        term_map = dict(zip(frame["term"], frame["replacement"]))
+    with _open(project) as p:
+        anon = Anonymiser.for_project(p, terms=term_map)
+        path = build_report(p, out, by=by, coder=coder, agreement_coders=agreement, anonymiser=anon, title=title)
+    if pseudonyms is not None:
+        anon.save_table(pseudonyms)
+    console.print(f"Wrote {path}" + (f"; pseudonym table in {pseudonyms} (keep it private)." if pseudonyms else "."))
+
+
+@app.command()
 def status(
     project: ProjectOpt = DEFAULT_PROJECT,
     speakers: Annotated[bool, typer.Option("--speakers", help="List every speaker label.")] = False,
