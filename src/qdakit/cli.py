@@ -213,6 +213,9 @@ def export(
     matrix: Annotated[Optional[Path], typer.Option(help="Code-by-case 0/1 matrix (.csv/.xlsx).")] = None,
     case: Annotated[str, typer.Option(help="Cases of the matrix: participant, transcript or an attribute.")]
     = "participant",
+    anonymise: Annotated[bool, typer.Option(help="Pseudonymise the quotation table (spaCy NER + participants).")]
+    = False,
+    terms: Annotated[Optional[Path], typer.Option(help="CSV term,replacement used when anonymising.")] = None,
 ) -> None:
     """Export the project: REFI-QDA .qdpx/.qdc, quotation table, code-by-case matrix."""
     if not any([qdpx, qdc, quotes, matrix]):
@@ -233,8 +236,13 @@ def export(
         if quotes:
             from .io.exports import write_quotations
 
-            write_quotations(p, quotes)
-            console.print(f"Wrote {quotes}.")
+            anon = None
+            if anonymise or terms is not None:
+                from .anonymise import Anonymiser
+
+                anon = Anonymiser.for_project(p, terms=_read_terms(terms) if terms else {})
+            write_quotations(p, quotes, anonymiser=anon)
+            console.print(f"Wrote {quotes}{' (anonymised)' if anon else ''}.")
         if matrix:
             from .io.exports import code_by_case_matrix
 
@@ -316,6 +324,16 @@ def resolve(
     console.print(f"Recorded {len(added)} agreed codings by {coder}; the coders' own codings are unchanged.")
 
 
+def _read_terms(path: Path) -> dict[str, str]:
+    """A ``term,replacement`` CSV as a dict."""
+    import pandas as pd
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if list(frame.columns[:2]) != ["term", "replacement"]:
+        raise typer.BadParameter(f"{path}: needs the columns term,replacement", param_hint="--terms")
+    return dict(zip(frame["term"], frame["replacement"]))
+
+
 def _print_frame(frame, title: str, max_rows: int = 60) -> None:  # noqa: ANN001 - DataFrame
     table = Table(title=title)
     for i, col in enumerate(frame.columns):
@@ -352,17 +370,10 @@ def report(
     title: Annotated[Optional[str], typer.Option(help="Report title.")] = None,
 ) -> None:
     """Write a self-contained HTML report: theme tables and charts, agreement, anonymised quotes."""
-    import pandas as pd
-
     from .anonymise import Anonymiser
     from .report import build_report
 
-    term_map: dict[str, str] = {}
-    if terms is not None:
-        frame = pd.read_csv(terms, dtype=str, keep_default_na=False)
-        if list(frame.columns[:2]) != ["term", "replacement"]:
-            raise typer.BadParameter(f"{terms}: needs the columns term,replacement", param_hint="--terms")
-        term_map = dict(zip(frame["term"], frame["replacement"]))
+    term_map = _read_terms(terms) if terms is not None else {}
     with _open(project) as p:
         anon = Anonymiser.for_project(p, terms=term_map)
         path = build_report(p, out, by=by, coder=coder, agreement_coders=agreement, anonymiser=anon, title=title)

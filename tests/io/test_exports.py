@@ -100,3 +100,25 @@ def test_code_by_case_matrix_uncoded_cases_and_bad_case(project):
     assert int(m.values.sum()) == 0
     with pytest.raises(ExportError, match="no case column 'age'"):
         code_by_case_matrix(project, case="age")
+
+
+def test_anonymised_quotation_export(tmp_path):
+    from support import make_transcript
+
+    from qdakit import Code, Codebook, Project
+    from qdakit.anonymise import Anonymiser
+    from qdakit.io.exports import write_quotations
+
+    t, segs = make_transcript("t", [("Helen Baxter", "Helen Baxter and Riverside agreed on it.")])
+    with Project.create(tmp_path / "a.qdakit") as p:
+        from dataclasses import replace
+
+        p.add_transcripts([(t, [replace(s, participant="P01") for s in segs])])
+        p.load_codebook(Codebook([Code("Communication")]))
+        p.code("t#0", "Communication", "JR")
+        out = write_quotations(p, tmp_path / "q.csv",
+                               anonymiser=Anonymiser(None, participants={"Helen Baxter": "P01"},
+                                                     terms={"Riverside": "[VCS organisation]"}))
+    text = out.read_text(encoding="utf-8-sig")
+    assert "Helen" not in text and "Riverside" not in text
+    assert "[Participant P01] and [VCS organisation] agreed on it." in text

@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -72,14 +73,22 @@ def quotation_table(project: Project) -> pd.DataFrame:
     return df[_BASE + attr_cols].reset_index(drop=True)
 
 
-def write_quotations(project: Project, path: str | Path) -> Path:
-    """Write :func:`quotation_table` to ``.csv`` (UTF-8 with BOM, for Excel) or ``.xlsx``."""
+def write_quotations(project: Project, path: str | Path, *, anonymiser: Any = None) -> Path:
+    """Write :func:`quotation_table` to ``.csv`` (UTF-8 with BOM, for Excel) or ``.xlsx``.
+
+    With an :class:`~qdakit.anonymise.Anonymiser`, the quotes are pseudonymised
+    and the speaker column is replaced by the participant id, so the file can be
+    shared; the offsets still point into the original transcripts.
+    """
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in {".csv", ".xlsx"}:
         raise ExportError(f"{p}: cannot write quotations as {suffix or '(no suffix)'!r}; "
                                 "use a .csv or .xlsx file name")
     df = quotation_table(project)
+    if anonymiser is not None:
+        df["quote"] = anonymiser.transform_many(df["quote"].tolist())
+        df["speaker"] = df["participant"]
     p.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         df.to_csv(p, index=False, encoding="utf-8-sig")
