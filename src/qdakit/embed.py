@@ -32,22 +32,23 @@ import sqlite3
 import warnings
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 
 import numpy as np
 
 from .errors import QdakitError
 
 __all__ = [
-    "Embedder",
-    "SentenceTransformerEmbedder",
-    "EmbeddingCache",
-    "CachedEmbedder",
-    "FakeEmbedder",
-    "EmptyTextError",
-    "LongTextWarning",
     "DEFAULT_MODEL_ID",
+    "CachedEmbedder",
+    "Embedder",
+    "EmbeddingCache",
+    "EmptyTextError",
+    "FakeEmbedder",
+    "LongTextWarning",
+    "SentenceTransformerEmbedder",
     "default_model_path",
     "text_hash",
 ]
@@ -348,7 +349,7 @@ class EmbeddingCache:
         p = Path(project_path)
         return cls(p.with_name(p.name + ".embeddings.sqlite"))
 
-    def __enter__(self) -> EmbeddingCache:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -488,7 +489,7 @@ class FakeEmbedder:
         out = np.zeros((len(texts), self._dim), dtype=np.float64)
         for i, t in enumerate(texts):
             words = _WORD.findall(t.lower()) or [t.strip().lower()]
-            feats = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+            feats = words + [f"{a} {b}" for a, b in pairwise(words)]
             counts: dict[str, int] = {}
             for f in feats:
                 counts[f] = counts.get(f, 0) + 1

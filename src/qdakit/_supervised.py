@@ -1,0 +1,448 @@
+"""Supervised part of the suggester (private helpers of :mod:`qdakit.suggest`).
+
+* :func:`prepare` turns a segments DataFrame into aligned ids, texts, groups
+  (transcripts) and neighbouring turns (context);
+* :class:`FeatureBuilder` makes one sparse row per segment: the segment's
+  embedding, the embeddings of its neighbouring turns, their cosine with it,
+  word overlap with the previous turn, cheap shape features (question mark,
+  broken-off turn, length) and TF-IDF word uni- and bigrams that keep ``?`` and
+  mark the first and last words;
+* :func:`fit_code` fits one binary classifier per code with grouped (by
+  transcript) cross-validation, giving honest out-of-fold scores on which the
+  Platt calibration, the blend weight with zero-shot and the threshold for the
+  target precision are chosen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score
+from sklearn.model_selection import StratifiedGroupKFold
+
+if TYPE_CHECKING:
+    from .project import Project
+
+__all__ = [
+    "CodeFit",
+    "Examples",
+    "FeatureBuilder",
+    "Prepared",
+    "TrainingData",
+    "choose_threshold",
+    "collect_labels",
+    "default_classifier",
+    "fit_code",
+    "fit_hash",
+    "nearest_examples",
+    "prepare",
+    "project_frames",
+    "select_diverse",
+]
+
+
+def default_classifier() -> LogisticRegression:
+    """L2 logistic regression; its scores are Platt-calibrated on grouped out-of-fold predictions."""
+    return LogisticRegression(C=1.0, max_iter=3000)
+
+
+# --------------------------------------------------------------------------------------
+# segments -> aligned arrays with context
+# --------------------------------------------------------------------------------------
+@dataclass
+class Prepared:
+    ids: list[str]
+    texts: list[str]
+    groups: np.ndarray
+    order: np.ndarray  # position within the transcript (the ``index`` column, else the row number)
+    before: list[list[str | None]]  # before[k][i]: the (k+1)-th previous turn of segment i
+    after: list[list[str | None]]
+    has_context: bool
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def subset(self, rows: np.ndarray | list[int]) -> Prepared:
+        r = list(rows)
+        return Prepared([self.ids[i] for i in r], [self.texts[i] for i in r], self.groups[r], self.order[r],
+                        [[b[i] for i in r] for b in self.before], [[a[i] for i in r] for a in self.after],
+                        self.has_context)
+
+
+def _is_empty(text: Any) -> bool:
+    return not isinstance(text, str) or not text.strip()
+
+
+def prepare(segments: pd.DataFrame, context: pd.DataFrame | None, n_before: int,
+            n_after: int) -> tuple[Prepared, list[str]]:
+    """Aligned texts and neighbouring turns of the non-empty rows of ``segments``.
+
+    Neighbours come from ``context`` (default: ``segments``), ordered by
+    ``transcript_id`` then ``index``; empty turns are skipped there too.
+    Returns the prepared table and the ids of the empty segments that were left out.
+    """
+    for col in ("id", "text"):
+        if col not in segments.columns:
+            raise ValueError(f"segments need columns 'id' and 'text' (missing {col!r}); "
+                             f"got {list(segments.columns)}. Pass Project.segments().")
+    ids = segments["id"].astype(str).tolist()
+    texts = segments["text"].tolist()
+    empty = [i for i, t in zip(ids, texts, strict=True) if _is_empty(t)]
+    keep = [k for k, t in enumerate(texts) if not _is_empty(t)]
+    ids = [ids[k] for k in keep]
+    texts = [str(texts[k]).strip() for k in keep]
+    has_tid = "transcript_id" in segments.columns
+    groups = (segments["transcript_id"].astype(str).to_numpy()[keep] if has_tid
+              else np.asarray(ids, dtype=object))
+    order = (pd.to_numeric(segments["index"], errors="coerce").fillna(-1).to_numpy()[keep]
+             if "index" in segments.columns else np.asarray(keep, dtype=float))
+    ctx = segments if context is None else context
+    has_context = (n_before + n_after > 0 and {"transcript_id", "index", "id", "text"} <= set(ctx.columns))
+    before: list[list[str | None]] = [[None] * len(ids) for _ in range(n_before)]
+    after: list[list[str | None]] = [[None] * len(ids) for _ in range(n_after)]
+    if has_context:
+        c = ctx[["id", "transcript_id", "index", "text"]].copy()
+        c = c[~c["text"].map(_is_empty)]
+        c = c.sort_values(["transcript_id", "index"], kind="stable")
+        c["id"] = c["id"].astype(str)
+        c["text"] = c["text"].astype(str).str.strip()
+        pos: dict[str, tuple[np.ndarray, int]] = {}
+        for _, part in c.groupby("transcript_id", sort=False):
+            arr = part["text"].to_numpy()
+            for j, sid in enumerate(part["id"]):
+                pos[sid] = (arr, j)
+        for i, sid in enumerate(ids):
+            if sid not in pos:
+                continue
+            arr, j = pos[sid]
+            for k in range(n_before):
+                if j - k - 1 >= 0:
+                    before[k][i] = arr[j - k - 1]
+            for k in range(n_after):
+                if j + k + 1 < len(arr):
+                    after[k][i] = arr[j + k + 1]
+    return Prepared(ids, texts, groups, order, before, after, has_context), empty
+
+
+# --------------------------------------------------------------------------------------
+# features
+# --------------------------------------------------------------------------------------
+_TOKEN = r"(?u)\b\w+\b|[?!]"
+_WORDS = re.compile(r"[a-z']+")
+_STOP = frozenset(
+    "i you he she it we they a an the and or but so to of in on at for with is are was were be been am "
+    "do does did that this there what how yeah um uh like just know mean okay right really well mm hmm "
+    "not no yes your my me can will would could have has had about get got if as because them their our "
+    "us his her its then than very".split())
+
+
+def _mark(text: str) -> str:
+    return f"xxbos {text} xxeos"
+
+
+def _shape(text: str) -> list[float]:
+    t = text.strip()
+    return [float(t.endswith("?")), float("?" in t), min(t.count("?"), 3) / 3,
+            float(t[:1] in "-\u2013\u2014"), float(t[-1:] in "-\u2013\u2014\u2026"),
+            np.log1p(len(t)) / 5, min(len(re.findall(r"[.!?]+", t)), 10) / 5]
+
+
+def _content(text: str | None) -> set[str]:
+    if not text:
+        return set()
+    return {w for w in _WORDS.findall(text.lower()) if len(w) > 2 and w not in _STOP}
+
+
+def _overlap(text: str, other: str | None) -> list[float]:
+    a, b = _content(text), _content(other)
+    n = len(a & b)
+    return [n / (len(a) + 1), n / (len(b) + 1), float(n > 0)]
+
+
+@dataclass
+class FeatureBuilder:
+    """Sparse feature rows for segments; fit learns the TF-IDF vocabulary."""
+
+    lexical: bool = True
+    n_before: int = 1
+    n_after: int = 0
+    embedding_weight: float = 0.5
+    tfidf_: Any = field(default=None, repr=False)
+
+    def fit(self, texts: list[str]) -> FeatureBuilder:
+        if self.lexical:
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
+            self.tfidf_ = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=_TOKEN,
+                                          min_df=2 if len(texts) >= 200 else 1, max_features=200_000,
+                                          dtype=np.float32)
+            self.tfidf_.fit([_mark(t) for t in texts])
+        return self
+
+    def transform(self, prep: Prepared, embed: Callable[[list[str]], np.ndarray]) -> sparse.csr_matrix:
+        E = embed(prep.texts)
+        w = self.embedding_weight
+        blocks: list[np.ndarray] = [w * E]
+        dense_extra = [np.array([_shape(t) for t in prep.texts], dtype=np.float32).reshape(len(prep), -1)]
+        for neighbours in [*prep.before, *prep.after]:
+            N = _embed_optional(neighbours, embed, E.shape[1])
+            blocks.append(w * N)
+            dense_extra.append((E * N).sum(axis=1, keepdims=True))
+        if prep.before:
+            dense_extra.append(np.array([_overlap(t, p) for t, p in zip(prep.texts, prep.before[0], strict=True)],
+                                        dtype=np.float32).reshape(len(prep), -1))
+        dense = sparse.csr_matrix(np.hstack(blocks + dense_extra).astype(np.float32))
+        if self.tfidf_ is not None:
+            T = self.tfidf_.transform([_mark(t) for t in prep.texts])
+            return sparse.hstack([T, dense], format="csr", dtype=np.float32)
+        return dense
+
+
+def _embed_optional(texts: list[str | None], embed: Callable[[list[str]], np.ndarray], dim: int) -> np.ndarray:
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    rows = [i for i, t in enumerate(texts) if t]
+    if rows:
+        out[rows] = embed([texts[i] for i in rows])  # type: ignore[misc]
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# one code: grouped CV, calibration, blend weight, threshold
+# --------------------------------------------------------------------------------------
+@dataclass
+class CodeFit:
+    classifier: Any
+    calibrator: LogisticRegression | None
+    weight: float  # weight of the supervised score in the blend with zero-shot
+    threshold: float
+    cv_precision: float
+    cv_recall: float
+    n_folds: int
+    oof_score: np.ndarray  # blended out-of-fold scores (NaN where a fold could not be fitted)
+
+
+def _raw(clf: Any, X: sparse.csr_matrix) -> np.ndarray:
+    if hasattr(clf, "decision_function"):
+        d = np.asarray(clf.decision_function(X), dtype=np.float64)
+        return d if d.ndim == 1 else d[:, -1]
+    p = np.clip(np.asarray(clf.predict_proba(X))[:, 1], 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def calibrated(clf: Any, calibrator: LogisticRegression | None, X: sparse.csr_matrix) -> np.ndarray:
+    r = _raw(clf, X)
+    if calibrator is None:
+        return 1 / (1 + np.exp(-r))
+    return calibrator.predict_proba(r.reshape(-1, 1))[:, 1]
+
+
+def choose_threshold(scores: np.ndarray, y: np.ndarray, target: float,
+                     min_support: int = 3) -> tuple[float, float, float]:
+    """The lowest score threshold whose predictions (score >= t) have precision >= ``target``.
+
+    Returns (threshold, precision, recall) at that cut; (inf, best precision, 0)
+    when no cut with at least ``min_support`` predictions reaches the target.
+    """
+    ok = ~np.isnan(scores)
+    s, yy = scores[ok], y[ok].astype(bool)
+    if not yy.any():
+        return np.inf, float("nan"), 0.0
+    order = np.argsort(-s, kind="stable")
+    s, yy = s[order], yy[order]
+    tp = np.cumsum(yy)
+    k = np.arange(1, len(s) + 1)
+    prec = tp / k
+    boundary = np.r_[s[1:] < s[:-1], True]  # cut only between distinct scores
+    valid = boundary & (k >= min_support) & (prec >= target)
+    if not valid.any():
+        cand = boundary & (k >= min(min_support, len(s)))
+        return np.inf, float(prec[cand].max()) if cand.any() else float("nan"), 0.0
+    j = int(np.flatnonzero(valid).max())
+    return float(s[j]), float(prec[j]), float(tp[j] / tp[-1])
+
+
+def fit_code(X: sparse.csr_matrix, y: np.ndarray, groups: np.ndarray, zero_shot: np.ndarray | None,
+             factory: Callable[[], Any], *, target: float, cv: int, random_state: int | None) -> CodeFit:
+    """Fit one code's classifier; choose calibration, blend weight and threshold on grouped OOF scores."""
+    y = y.astype(int)
+    n_pos, n_neg = int(y.sum()), int((1 - y).sum())
+    n_groups = len(np.unique(groups))
+    n_splits = max(2, min(cv, n_pos, n_neg, n_groups))
+    raw_oof = np.full(len(y), np.nan)
+    folds = 0
+    if n_groups >= 2 and min(n_pos, n_neg) >= 2:
+        splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=random_state is not None,
+                                        random_state=random_state)
+        for tr, te in splitter.split(X, y, groups):
+            if len(np.unique(y[tr])) < 2:
+                continue
+            clf = factory().fit(X[tr], y[tr])
+            raw_oof[te] = _raw(clf, X[te])
+            folds += 1
+    final = factory().fit(X, y)
+    ok = ~np.isnan(raw_oof)
+    calibrator = None
+    if ok.sum() >= 10 and len(np.unique(y[ok])) == 2:
+        calibrator = LogisticRegression(C=1e4, max_iter=1000).fit(raw_oof[ok].reshape(-1, 1), y[ok])
+    p_oof = np.full(len(y), np.nan)
+    if ok.any():
+        p_oof[ok] = (calibrator.predict_proba(raw_oof[ok].reshape(-1, 1))[:, 1] if calibrator is not None
+                     else 1 / (1 + np.exp(-raw_oof[ok])))
+    weight = 1.0
+    if zero_shot is not None and ok.sum() >= 10 and len(np.unique(y[ok])) == 2:
+        best = -np.inf
+        for w in (1.0, 0.75, 0.5, 0.25):  # ties keep the larger supervised weight
+            ap = average_precision_score(y[ok], w * p_oof[ok] + (1 - w) * zero_shot[ok])
+            if ap > best + 1e-9:
+                best, weight = ap, w
+    blended = p_oof if zero_shot is None else weight * p_oof + (1 - weight) * zero_shot
+    threshold, precision, recall = choose_threshold(blended, y, target)
+    return CodeFit(final, calibrator, weight, threshold, precision, recall, folds, blended)
+
+
+# --------------------------------------------------------------------------------------
+# labels, fit hash, active learning
+# --------------------------------------------------------------------------------------
+def collect_labels(prep: Prepared, names: tuple[str, ...], codings: pd.DataFrame | None,
+                   rejections: pd.DataFrame | None,
+                   diagnostics: list[str]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Positive segment ids per code (human codings) and rejected ones (minus the positives).
+
+    Rows naming codes outside ``names`` or segments outside ``prep`` are
+    ignored and counted in ``diagnostics``.
+    """
+    known_ids = set(prep.ids)
+    out = []
+    for what, df in (("codings", codings), ("rejections", rejections)):
+        sets: dict[str, set[str]] = {n: set() for n in names}
+        if df is not None and len(df):
+            if not {"segment_id", "code"} <= set(df.columns):
+                raise ValueError(f"{what} need columns 'segment_id' and 'code'; got {list(df.columns)}")
+            pairs = df[["segment_id", "code"]].astype(str).drop_duplicates()
+            in_book = pairs["code"].isin(names)
+            if (~in_book).any():
+                diagnostics.append(
+                    f"{int((~in_book).sum())} {what} name codes not in the codebook (ignored): "
+                    f"{', '.join(sorted(pairs.loc[~in_book, 'code'].unique())[:10])}")
+            known = pairs["segment_id"].isin(known_ids)
+            if (in_book & ~known).any():
+                diagnostics.append(f"{int((in_book & ~known).sum())} {what} are of segments not passed "
+                                   "to fit (ignored)")
+            for sid, code in pairs[in_book & known].itertuples(index=False):
+                sets[code].add(sid)
+        out.append(sets)
+    pos, rej = out
+    for n in names:
+        rej[n] -= pos[n]  # a human coding outranks a rejected suggestion
+    return pos, rej
+
+
+def fit_hash(params: dict[str, Any], prep: Prepared, codebook: Any, pos: dict[str, set[str]],
+             rej: dict[str, set[str]]) -> str:
+    """12 hex digits identifying a fit: parameters, codebook, labels and the segments' texts."""
+    def stable(v: Any) -> str:  # no memory addresses: a function is named by module and qualname
+        if callable(v) and hasattr(v, "__qualname__"):
+            return f"{getattr(v, '__module__', '')}.{v.__qualname__}"
+        return repr(v)
+
+    h = hashlib.sha256()
+    h.update(json.dumps({k: stable(v) for k, v in params.items()}, sort_keys=True).encode())
+    h.update(json.dumps([{k: v for k, v in r.items() if k not in ("guid", "colour")}
+                         for r in codebook.to_records()], sort_keys=True).encode())
+    h.update(json.dumps({c: sorted(v) for c, v in pos.items()}, sort_keys=True).encode())
+    h.update(json.dumps({c: sorted(v) for c, v in rej.items()}, sort_keys=True).encode())
+    for sid, t in zip(prep.ids, prep.texts, strict=True):
+        h.update(f"{sid}\x00{t}\x01".encode())
+    return h.hexdigest()[:12]
+
+
+def select_diverse(u: np.ndarray, E: np.ndarray, E_known: np.ndarray | None, n: int,
+                   diversity: float) -> list[int]:
+    """Greedy max-min selection of ``n`` rows among the ``max(5n, 50)`` most uncertain.
+
+    Each step picks the row maximising ``(1 - diversity) * u_scaled + diversity
+    * d``, where ``u_scaled`` is the uncertainty rescaled to [0, 1] over the
+    candidates and ``d`` the cosine distance (capped at 1) to the nearest row
+    already picked or in ``E_known`` (the human-coded segments).
+    """
+    cand = np.argsort(-u, kind="stable")[:max(5 * n, 50)]
+    uc = u[cand]
+    un = (uc - uc.min()) / (uc.max() - uc.min()) if uc.max() > uc.min() else np.ones(len(cand))
+    Ec = E[cand]
+    mind = np.ones(len(cand))
+    if E_known is not None and len(E_known):
+        mind = np.clip(1 - (Ec @ E_known.T).max(axis=1), 0, 1)
+    picked: list[int] = []
+    avail = np.ones(len(cand), dtype=bool)
+    for _ in range(min(n, len(cand))):
+        obj = np.where(avail, (1 - diversity) * un + diversity * np.minimum(mind, 1.0), -np.inf)
+        b = int(np.argmax(obj))
+        picked.append(int(cand[b]))
+        avail[b] = False
+        mind = np.minimum(mind, np.clip(1 - Ec @ Ec[b], 0, 1))
+    return picked
+
+
+# --------------------------------------------------------------------------------------
+# human-coded examples (reasons), project frames
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Examples:
+    """Human-coded segments kept for reasons (nearest examples) and diversity."""
+
+    ids: tuple[str, ...]
+    texts: tuple[str, ...]
+    E: np.ndarray
+    rows_of: dict[str, np.ndarray]  # code -> rows of E coded with it
+
+
+def nearest_examples(ex: Examples, code: str, e: np.ndarray, exclude: str | None,
+                     k: int) -> list[tuple[str, str, float]]:
+    """The ``k`` human-coded segments of ``code`` nearest to the unit vector ``e``: (id, text, cosine)."""
+    rows = ex.rows_of.get(code, np.zeros(0, int))
+    if exclude is not None:
+        rows = np.array([r for r in rows if ex.ids[r] != exclude], dtype=int)
+    if not len(rows):
+        return []
+    sims = ex.E[rows] @ e
+    order = np.argsort(-sims, kind="stable")[:k]
+    return [(ex.ids[rows[o]], ex.texts[rows[o]], float(sims[o])) for o in order]
+
+
+class TrainingData(NamedTuple):
+    """What :meth:`CodeSuggester.fit` needs from a project (see :func:`project_frames`)."""
+
+    segments: pd.DataFrame  # the segments to code: participants' turns, not the researcher's
+    context: pd.DataFrame  # every segment, for neighbouring turns
+    codings: pd.DataFrame  # active human codings: segment_id, code, coder
+    rejections: pd.DataFrame  # rejected suggestions: segment_id, code
+
+
+def project_frames(project: Project) -> TrainingData:
+    """The frames to fit and apply a suggester on a project.
+
+    Examples
+    --------
+    >>> data = project_frames(project)  # doctest: +SKIP
+    >>> embedder = CachedEmbedder(SentenceTransformerEmbedder(),
+    ...                           EmbeddingCache.for_project(project.path))  # doctest: +SKIP
+    >>> s = CodeSuggester(embedder).fit(data.segments, project.codebook, data.codings,
+    ...                                 data.rejections, context=data.context)  # doctest: +SKIP
+    >>> todo = data.segments[~data.segments["id"].isin(s.coded_ids_)]  # doctest: +SKIP
+    >>> project.add_suggestions(s.suggest(todo, context=data.context))  # doctest: +SKIP
+    """
+    context = project.segments()
+    segments = context[~context["is_researcher"].astype(bool)].reset_index(drop=True)
+    codings = project.codings()[["segment_id", "code", "coder"]]
+    sugg = project.suggestions(status="rejected")
+    rejections = sugg[["segment_id", "code"]].reset_index(drop=True)
+    return TrainingData(segments, context, codings, rejections)
