@@ -20,8 +20,11 @@ qdakit codings import "$STUDY"/codings/*.csv
 qdakit status
 # agreement between the two coders, per code and pooled, and the disagreements to discuss
 qdakit agree --coders JR --coders SM --out "$OUT/disagreements.csv"
+# pre-code the rest: learn from JR's and SM's codings, suggest codes for every uncoded segment
+qdakit precode
+qdakit suggestions -n 8
 # hand the coded project to NVivo / ATLAS.ti / MAXQDA, and a quotation table for the write-up
-qdakit export --qdpx "$OUT/study.qdpx" --quotes "$OUT/quotes.xlsx" --terms "$STUDY/anonymise_terms.csv"
+qdakit export --qdpx "$OUT/study.qdpx" --with-suggestions --quotes "$OUT/quotes.xlsx" --terms "$STUDY/anonymise_terms.csv"
 # the report: theme tables and charts by sector, agreement, anonymised exemplar quotes
 qdakit report --out "$OUT/report.html" --by sector --agreement JR --agreement SM \
     --terms "$STUDY/anonymise_terms.csv" --pseudonyms "$OUT/pseudonyms.csv"

@@ -146,3 +146,16 @@ def test_attributes_views(project):
     assert df.loc["t1#1", "sector"] == "VCS" and df.loc["t1#1", "wave"] == "Yr1"
     assert pd.isna(df.loc["t2#1", "participant"])
     assert len(project.participants()) == 2
+
+
+def test_version_1_project_is_migrated_on_open(tmp_path):
+    path = tmp_path / "old.qdakit"
+    Project.create(path).close()
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE precoded")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with Project.open(path) as p:
+        assert p._scalar("SELECT value FROM meta WHERE key = 'schema_version'") == "2"
+        assert p.precoded("m") == set()

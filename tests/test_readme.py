@@ -41,5 +41,14 @@ def test_readme_has_python_examples():
 @pytest.mark.parametrize("index", range(len(_python_blocks())))
 def test_readme_python_example_runs(index, monkeypatch, demo_dir):
     monkeypatch.chdir(ROOT)
+    import warnings
+
+    from qdakit.embed import LongTextWarning
+    from qdakit.suggest import SuggesterWarning
+
     code = _python_blocks()[index].replace("demo-output/", f"{demo_dir}/")
-    exec(compile(code, f"README.md python block {index}", "exec"), {})
+    with warnings.catch_warnings():
+        # what a user sees as information on this data (a long turn, a code short of examples)
+        warnings.simplefilter("ignore", LongTextWarning)
+        warnings.simplefilter("ignore", SuggesterWarning)
+        exec(compile(code, f"README.md python block {index}", "exec"), {})

@@ -381,7 +381,7 @@ def test_project_frames_and_suggestions_round_trip(project: Project) -> None:
     data = project_frames(project)
     assert set(data.segments["id"]) == {"t1#1", "t1#2", "t2#1"}  # researcher turns only as context
     assert len(data.context) == 5 and data.codings["code"].tolist() == ["Communication"]
-    s = quiet_fit(CodeSuggester(FakeEmbedder(), zero_shot_threshold=0.3), data.segments, project.codebook,
+    s = quiet_fit(CodeSuggester(FakeEmbedder(), zero_shot_threshold=0.3, zero_shot_min_similarity=0.0), data.segments, project.codebook,
                   data.codings, data.rejections, context=data.context)
     assert s.coded_ids_ == {"t1#1"}
     sugg = s.suggest(data.segments, context=data.context)
@@ -393,7 +393,20 @@ def test_project_frames_and_suggestions_round_trip(project: Project) -> None:
     project.reject(first, "JR")
     data = project_frames(project)
     assert len(data.rejections) == 1
-    s2 = quiet_fit(CodeSuggester(FakeEmbedder(), zero_shot_threshold=0.3), data.segments,
+    s2 = quiet_fit(CodeSuggester(FakeEmbedder(), zero_shot_threshold=0.3, zero_shot_min_similarity=0.0), data.segments,
                    project.codebook, data.codings, data.rejections, context=data.context)
     rejected = tuple(data.rejections.iloc[0])
     assert rejected not in {(x.segment_id, x.code) for x in s2.suggest(data.segments, context=data.context)}
+
+
+def test_zero_shot_needs_real_similarity_not_just_a_relative_win() -> None:
+    """Small talk must not be suggested a code because it is least unlike it (softmax is relative)."""
+    segs = pd.DataFrame({"id": ["a", "b"], "text": ["we meet every month at the meeting", "yes all fine thanks"]})
+    cb = Codebook([Code("meetings", description="we meet at the monthly meeting"),
+                   Code("funding", description="money and grants are short")])
+    loose = quiet_fit(CodeSuggester(FakeEmbedder(dim=256), zero_shot_threshold=0.5, zero_shot_min_similarity=-1.0),
+                      segs, cb)
+    strict = quiet_fit(CodeSuggester(FakeEmbedder(dim=256), zero_shot_threshold=0.5, zero_shot_min_similarity=0.3),
+                       segs, cb)
+    assert "b" in {x.segment_id for x in loose.suggest(segs)}
+    assert {x.segment_id for x in strict.suggest(segs)} == {"a"}

@@ -507,6 +507,23 @@ class Project:
             raise CodingError(f"suggestion {suggestion_id} was already {s.status} by {s.decided_by}")
         return s
 
+    def mark_precoded(self, segment_ids: Iterable[str], model: str) -> None:
+        """Record that pre-coding with ``model`` finished for these segments (a checkpoint)."""
+        now = _ts(utcnow())
+        with store.transaction(self._con) as con:
+            con.executemany("INSERT OR IGNORE INTO precoded VALUES (?,?,?)",
+                            [(sid, model, now) for sid in segment_ids])
+
+    def precoded(self, model: str) -> set[str]:
+        """Segments already pre-coded with ``model``."""
+        return {r[0] for r in self._con.execute("SELECT segment_id FROM precoded WHERE model = ?", (model,))}
+
+    def next_to_code(self, n: int = 10, *, suggester: Any = None) -> pd.DataFrame:
+        """The ``n`` segments a human should code next (uncertain and diverse); see :mod:`qdakit.precode`."""
+        from .precode import next_to_code
+
+        return next_to_code(self, n, suggester=suggester)
+
     # -- overview -----------------------------------------------------------------
     def summary(self) -> dict[str, int]:
         q = self._scalar

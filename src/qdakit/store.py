@@ -17,9 +17,18 @@ from pathlib import Path
 
 from .errors import ProjectError
 
-__all__ = ["SCHEMA_VERSION", "connect", "initialise", "transaction"]
+__all__ = ["SCHEMA_VERSION", "connect", "initialise", "check_version", "transaction"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+#: statements taking a project from version N to N + 1, applied on open
+_MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        # pre-coding checkpoints: a segment is done for a model once its suggestions are stored
+        'CREATE TABLE precoded (segment_id TEXT NOT NULL REFERENCES segments(id), model TEXT NOT NULL, '
+        'done_at TEXT NOT NULL, PRIMARY KEY (segment_id, model))',
+    ],
+}
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -140,6 +149,9 @@ def initialise(con: sqlite3.Connection) -> None:
     with transaction(con):
         for statement in _split(_SCHEMA):
             con.execute(statement)
+        for version in sorted(_MIGRATIONS):
+            for statement in _MIGRATIONS[version]:
+                con.execute(statement)
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         con.execute("INSERT INTO meta VALUES ('application', 'qdakit')")
 
@@ -159,6 +171,12 @@ def check_version(con: sqlite3.Connection, path: Path) -> None:
             f"{path}: project schema version {version} is newer than this qdakit "
             f"understands ({SCHEMA_VERSION}); upgrade qdakit."
         )
+    if version < SCHEMA_VERSION:
+        with transaction(con):
+            for v in range(version, SCHEMA_VERSION):
+                for statement in _MIGRATIONS[v]:
+                    con.execute(statement)
+            con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
 
 @contextmanager

@@ -153,6 +153,11 @@ class CodeSuggester(BaseEstimator):
         best over them. On AnnoMI (definition + 3 examples per code) the mean
         agreed better with the coders (kappa 0.49 vs 0.43 for therapist
         behaviour, 0.22 vs 0.20 for client talk).
+    zero_shot_min_similarity : float, default 0.3
+        A code without a learned classifier is suggested only where the
+        segment's cosine similarity to its prototype reaches this (for
+        all-MiniLM-L6-v2, small talk such as "Yes, all fine." sits below 0.27
+        and on-topic turns above 0.33 on the example study).
     zero_shot_threshold : float, default 0.6
         Threshold on the zero-shot score for codes without a supervised model.
     negatives : {"transcript", "segment"}, default "transcript"
@@ -192,6 +197,7 @@ class CodeSuggester(BaseEstimator):
                  min_examples: int = 5, classifier: Callable[[], Any] | None = None,
                  context_window: tuple[int, int] = (1, 0), lexical: bool = True,
                  zero_shot: str = "mean", zero_shot_threshold: float = 0.6,
+                 zero_shot_min_similarity: float = 0.3,
                  negatives: str = "transcript", cv: int = 5, random_state: int | None = 0,
                  verbose: bool = False) -> None:
         self.embedder = embedder
@@ -202,6 +208,7 @@ class CodeSuggester(BaseEstimator):
         self.lexical = lexical
         self.zero_shot = zero_shot
         self.zero_shot_threshold = zero_shot_threshold
+        self.zero_shot_min_similarity = zero_shot_min_similarity
         self.negatives = negatives
         self.cv = cv
         self.random_state = random_state
@@ -483,9 +490,14 @@ class CodeSuggester(BaseEstimator):
         parts = self._score(prep)
         P, E = parts["scores"], parts["E"]
         thr = self.thresholds_.reindex(list(self.codes_)).to_numpy()
+        # a zero-shot score is relative (softmax over codes): a turn like "Yes, all fine." can
+        # score high for whichever code it is least unlike. Require real similarity too.
+        pure_zs = np.array([c not in self.models_ for c in self.codes_])
+        too_far = pure_zs[None, :] & ~(np.nan_to_num(parts["similarity"], nan=-1.0)
+                                       >= self.zero_shot_min_similarity)
         out: list[Suggestion] = []
         for i, sid in enumerate(prep.ids):
-            above = [j for j in np.argsort(-P[i], kind="stable") if P[i, j] >= thr[j]
+            above = [j for j in np.argsort(-P[i], kind="stable") if P[i, j] >= thr[j] and not too_far[i, j]
                      and (sid, self.codes_[j]) not in self.known_pairs_]
             for j in above[:top_k]:
                 code = self.codes_[j]
