@@ -123,7 +123,8 @@ def test_no_machine_operation_changes_human_codings(tmp_path_factory, codings, n
     p.close()
 
 
-def test_cli_precode_suggestions_review(tmp_path, monkeypatch):
+def _cli_project(tmp_path, monkeypatch):
+    """A project with two coded transcripts, and the CLI using the fake embedder."""
     from typer.testing import CliRunner
 
     from qdakit import cli, precode as precode_module
@@ -133,18 +134,22 @@ def test_cli_precode_suggestions_review(tmp_path, monkeypatch):
     _code_two_transcripts(p)
     p.close()
     monkeypatch.setattr(precode_module, "default_embedder", lambda project, device="cpu": FakeEmbedder(dim=128))
-    runner = CliRunner()
-    r = runner.invoke(cli.app, ["precode", "-p", str(path), "--chunk-size", "5", "--min-similarity", "0"])
+    return CliRunner(), cli.app, path
+
+
+def test_cli_precode_suggestions_review(tmp_path, monkeypatch):
+    runner, app, path = _cli_project(tmp_path, monkeypatch)
+    r = runner.invoke(app, ["precode", "-p", str(path), "--chunk-size", "5", "--min-similarity", "0"])
     assert r.exit_code == 0, r.output
     assert "Pre-coded 12 segments" in r.output and "How each code is suggested" in r.output
-    r = runner.invoke(cli.app, ["suggestions", "-p", str(path), "-n", "3"])
+    r = runner.invoke(app, ["suggestions", "-p", str(path), "-n", "3"])
     assert r.exit_code == 0 and "Pending suggestions" in r.output
     with Project.open(path) as q:
         n_pending = len(q.suggestions(status="pending"))
         first_two = q.suggestions(status="pending").sort_values(["segment_id", "score"],
                                                                 ascending=[True, False])["id"].tolist()[:2]
     assert n_pending >= 2
-    r = runner.invoke(cli.app, ["review", "-p", str(path), "--coder", "AB"], input="a\nr\nq\n")
+    r = runner.invoke(app, ["review", "-p", str(path), "--coder", "AB"], input="a\nr\nq\n")
     assert r.exit_code == 0, r.output
     assert "2 decisions saved as AB" in r.output
     with Project.open(path) as q:
@@ -154,19 +159,10 @@ def test_cli_precode_suggestions_review(tmp_path, monkeypatch):
 
 
 def test_cli_suggest_explain_and_next(tmp_path, monkeypatch):
-    from typer.testing import CliRunner
-
-    from qdakit import cli, precode as precode_module
-
-    path = tmp_path / "p.qdakit"
-    p = _project(path)
-    _code_two_transcripts(p)
-    p.close()
-    monkeypatch.setattr(precode_module, "default_embedder", lambda project, device="cpu": FakeEmbedder(dim=128))
-    runner = CliRunner()
-    r = runner.invoke(cli.app, ["suggest", "t2#1", "--explain", "-p", str(path)])
+    runner, app, path = _cli_project(tmp_path, monkeypatch)
+    r = runner.invoke(app, ["suggest", "t2#1", "--explain", "-p", str(path)])
     assert r.exit_code == 0, r.output
     assert "t2#1" in r.output and "codes" in r.output and "Communication" in r.output
-    r = runner.invoke(cli.app, ["next", "-n", "3", "-p", str(path)])
+    r = runner.invoke(app, ["next", "-n", "3", "-p", str(path)])
     assert r.exit_code == 0, r.output
     assert "Code these next" in r.output and r.output.count("t2#") + r.output.count("t3#") >= 3
