@@ -97,3 +97,18 @@ def test_module_example_runs():
     import qdakit.anonymise as module
 
     assert doctest.testmod(module).failed == 0
+
+
+def test_for_project_names_researchers_as_such(tmp_path):
+    from dataclasses import replace
+
+    from support import make_transcript
+
+    t, segs = make_transcript("t", [("Kate Morrison", "Hi Helen, Kate here."), ("Helen Baxter", "Hi Kate.")])
+    with Project.create(tmp_path / "a.qdakit") as p:
+        p.add_transcripts([(t, [replace(s, participant="R1" if s.speaker.startswith("Kate") else "P01")
+                                for s in segs])])
+        p.set_participant_attributes("R1", {"role": "researcher"})
+        anon = Anonymiser.for_project(p, nlp=None)
+    assert anon.transform("Kate Morrison asked Helen Baxter; Kate wrote it up.") == \
+        "[Researcher] asked [Participant P01]; [Researcher] wrote it up."

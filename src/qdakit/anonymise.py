@@ -188,11 +188,24 @@ class Anonymiser:
     @classmethod
     def for_project(cls, project: Any, *, nlp: Any = DEFAULT_SPACY_MODEL,
                     terms: Mapping[str, str] | None = None) -> Anonymiser:
-        """An anonymiser knowing the project's participants (speaker label -> participant id)."""
-        seg = project.segments()
-        seg = seg[seg["participant"].notna() & seg["speaker"].notna()]
+        """An anonymiser knowing the project's participants (speaker label -> participant id).
+
+        Researchers (interviewers, moderators) are named ``[Researcher]``;
+        generic labels such as "Interviewer" are left as they are.
+        """
         from .io.segment import looks_like_researcher
 
-        participants = {spk: pid for spk, pid in zip(seg["speaker"], seg["participant"])
-                        if not looks_like_researcher(spk)}
-        return cls(nlp, participants=participants, terms=terms)
+        seg = project.segments()
+        seg = seg[seg["participant"].notna() & seg["speaker"].notna()]
+        participants, researchers = {}, {}
+        for spk, pid, is_res in zip(seg["speaker"], seg["participant"], seg["is_researcher"]):
+            if looks_like_researcher(spk):
+                continue
+            (researchers if is_res else participants)[spk] = pid
+        anon = cls(nlp, participants=participants, terms=terms)
+        for name in researchers:
+            anon._add_known(name, "researcher", "[Researcher]")
+            first = name.split()[0] if " " in name.strip() else None
+            if first and len(first) > 2 and first[0].isupper() and first.lower() not in _HONORIFICS:
+                anon._add_known(first, "researcher", "[Researcher]")
+        return anon
