@@ -598,6 +598,16 @@ def _progress() -> Progress:
                     console=err, transient=True)
 
 
+def _register_extensions() -> None:
+    """Commands that live in their own modules (themes; batch pre-coding when installed)."""
+    from .cli_themes import register as register_themes
+
+    register_themes(app)
+
+
+_register_extensions()
+
+
 def main() -> None:
     """Entry point: run the app, turning qdakit errors into one clear line."""
     try:

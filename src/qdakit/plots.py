@@ -96,3 +96,66 @@ def agreement_bars(table: pd.DataFrame, *, metric: str = "cohen", label: str = "
     ax.set_title(title, fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
+
+
+def theme_map(X: np.ndarray, labels: Sequence[int], titles: Mapping[int, str], *,
+              names: Sequence[str] | None = None, method: str = "pca", title: str = "Candidate themes",
+              random_state: int = 0) -> Figure:
+    """A 2-D map of items (segments or codes) coloured by candidate theme, each theme labelled.
+
+    Parameters
+    ----------
+    X : ndarray (n, d), the item vectors (``ThemeClusterer.item_vectors_``)
+    labels : theme id per item, ``-1`` (or below 1) for an item in no theme
+    titles : ``{theme id: short title}`` (e.g. its first key terms)
+    names : a name per item, written beside its point (for codes; at most 80 are written)
+    method : ``"pca"`` (default, deterministic) or ``"tsne"``
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
+    X = np.asarray(X, dtype=float)
+    labels = np.asarray(labels, dtype=int)
+    n = len(X)
+    if method not in ("pca", "tsne"):
+        raise ValueError(f"method={method!r}: use 'pca' or 'tsne'")
+    if n >= 3 and method == "tsne":
+        P = TSNE(n_components=2, perplexity=float(min(30.0, max(2.0, (n - 1) / 3))), init="pca",
+                 random_state=random_state).fit_transform(X)
+    elif n >= 2:
+        P = PCA(n_components=min(2, X.shape[1], n), random_state=random_state).fit_transform(X)
+        P = np.column_stack([P, np.zeros(n)]) if P.shape[1] == 1 else P
+    else:
+        P = np.zeros((n, 2))
+    ids = sorted(t for t in set(labels.tolist()) if t >= 1)
+    palette = plt.get_cmap("tab10" if len(ids) <= 10 else "tab20").colors
+    colour = {t: palette[i % len(palette)] for i, t in enumerate(ids)}
+    fig, ax = plt.subplots(figsize=(9.5, 6.5), layout="constrained")
+    outside = labels < 1
+    if outside.any():
+        ax.scatter(P[outside, 0], P[outside, 1], s=14, color=_GREY, alpha=0.6, label="no theme", zorder=1)
+    big = n > 150
+    for t in ids:
+        m = labels == t
+        ax.scatter(P[m, 0], P[m, 1], s=18 if big else 46, color=colour[t], alpha=0.75 if big else 0.9,
+                   edgecolor="white", linewidth=0.5, zorder=2,
+                   label=_wrap(f"{t}: {titles.get(t, '')} ({int(m.sum())})", 44))
+    if names is not None and n <= 80:
+        ax.margins(x=0.18, y=0.08)  # room for the names inside the axes
+        for (x, y), name in zip(P, names):
+            ax.annotate(_wrap(str(name), 24), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=6.5,
+                        color="#333333", zorder=3)
+    for t in ids:
+        cx, cy = P[labels == t].mean(axis=0)
+        ax.text(cx, cy, str(t), fontsize=10, fontweight="bold", ha="center", va="center", zorder=4,
+                color="white", bbox={"boxstyle": "circle,pad=0.25", "facecolor": colour[t], "edgecolor": "#333333",
+                                     "linewidth": 0.6, "alpha": 0.95})
+    ax.set_title(title, fontsize=11)
+    ax.set_xlabel("t-SNE 1" if method == "tsne" else "first principal component", fontsize=8)
+    ax.set_ylabel("t-SNE 2" if method == "tsne" else "second principal component", fontsize=8)
+    ax.tick_params(labelbottom=False, labelleft=False, length=0)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False, title="theme: key terms",
+              title_fontsize=8)
+    return fig
+__all__ += ["theme_map"]
