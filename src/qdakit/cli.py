@@ -378,7 +378,7 @@ def review(
     project: ProjectOpt = DEFAULT_PROJECT,
     min_score: Annotated[float, typer.Option(help="Only suggestions scoring at least this.")] = 0.0,
 ) -> None:
-    """Review suggestions one by one: [a]ccept, [r]eject, re[c]ode, [s]kip, [q]uit. Each decision is saved at once."""
+    """Review suggestions one by one (keys: a accept, r reject, c recode, s skip, q quit); each decision is saved at once."""
     from rich.prompt import Prompt
 
     with _open(project) as p:
@@ -599,10 +599,12 @@ def _progress() -> Progress:
 
 
 def _register_extensions() -> None:
-    """Commands that live in their own modules (themes; batch pre-coding when installed)."""
+    """Commands that live in their own modules: themes, batch pre-coding and fast embedders."""
+    from .cli_batch import register as register_batch
     from .cli_themes import register as register_themes
 
     register_themes(app)
+    register_batch(app)
 
 
 _register_extensions()
