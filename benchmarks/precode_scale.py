@@ -65,13 +65,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-import suggest_annomi as annomi  # noqa: E402
+import suggest_annomi as annomi
 
-from qdakit import Project, Segment, Transcript  # noqa: E402
-from qdakit.embed import CachedEmbedder, EmbeddingCache, LongTextWarning  # noqa: E402
-from qdakit.fast_embed import OnnxEmbedder, StaticEmbedder, TokenSortedEmbedder  # noqa: E402
-from qdakit.pipeline import EmbedderSpec, configure_threads, fit_batch_suggester, run_batch  # noqa: E402
-from qdakit.suggest import SuggesterWarning  # noqa: E402
+from qdakit import Project, Segment, Transcript
+from qdakit.embed import CachedEmbedder, EmbeddingCache, LongTextWarning
+from qdakit.fast_embed import OnnxEmbedder, StaticEmbedder, TokenSortedEmbedder
+from qdakit.pipeline import EmbedderSpec, configure_threads, fit_batch_suggester, run_batch
+from qdakit.suggest import SuggesterWarning
 
 DATA = annomi.DATA
 STUDY = ROOT / "examples" / "study"
@@ -178,7 +178,7 @@ class Recorder:
     def dim(self) -> int:
         return self.inner.dim
 
-    def encode(self, texts, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    def encode(self, texts, **kwargs):
         self.texts.extend(texts)
         return self.inner.encode(texts, **kwargs)
 
@@ -320,8 +320,9 @@ def kappas(data: Path, quick: bool) -> list[dict[str, Any]]:
 
 
 def dask_workers(corpus: Path, work: Path, data: Path, n_segments: int, reps: int) -> dict[int, float]:
-    """Segments per second on a LocalCluster of 1 and of 2 worker processes (MiniLM, no cache),
-    both clusters up at once and their runs alternating (the machine's speed drifts)."""
+    """Segments per second in this process (key 0) and on a LocalCluster of 1 and of 2 worker
+    processes (MiniLM, no cache, 8 KB chunks so that 2 workers have tasks to share), all up at
+    once and their runs alternating (the machine's speed drifts)."""
     from qdakit.distributed import DaskBackend
 
     files = sorted(corpus.glob("*.txt"))
@@ -342,9 +343,9 @@ def dask_workers(corpus: Path, work: Path, data: Path, n_segments: int, reps: in
     from qdakit.pipeline import _ChunkEmbedder
 
     suggester.embedder_ = _ChunkEmbedder(spec)  # the workers build MiniLM from this recipe, no cache
-    backends = {n: DaskBackend(n_workers=n) for n in (1, 2)}
-    done = {1: 0, 2: 0}
-    secs = {1: 0.0, 2: 0.0}
+    backends: dict[int, Any] = {0: "local", 1: DaskBackend(n_workers=1), 2: DaskBackend(n_workers=2)}
+    done = dict.fromkeys(backends, 0)
+    secs = dict.fromkeys(backends, 0.0)
     try:
         for rep in range(-1, reps):  # rep -1 warms the workers up (model loading); then alternate
             for n, backend in backends.items():
@@ -358,8 +359,9 @@ def dask_workers(corpus: Path, work: Path, data: Path, n_segments: int, reps: in
                     secs[n] += report.seconds
     finally:
         for backend in backends.values():
-            backend.close()
-    return {n: done[n] / secs[n] for n in (1, 2)}
+            if not isinstance(backend, str):
+                backend.close()
+    return {n: done[n] / secs[n] for n in backends}
 
 
 # --------------------------------------------------------------------------------------
@@ -391,8 +393,8 @@ def main(argv: list[str] | None = None) -> int:
         files, segs = write_corpus(work / "corpus", n, args.data)
         print(f"corpus: {files} files, {segs} segments")
         print("building the fast embedders (once; kept in the qdakit cache) ...", flush=True)
-        StaticEmbedder().model_id
-        OnnxEmbedder().model_id
+        _ = StaticEmbedder().model_id
+        _ = OnnxEmbedder().model_id
         print(f"peak memory (static embedder, separate processes) ... [{time.perf_counter() - t_start:.0f}s]",
               flush=True)
         mem = memory([10_000, 100_000], args.data)  # first, while this process is small (see _vm_hwm_mb)
@@ -427,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
         *[(f"kappa {task}: minilm / static / onnx", f"{int(kap['train_transcripts'].iloc[0])} training transcripts",
            f"{k.loc[task, 'minilm']:.3f} / {k.loc[task, 'static']:.3f} / {k.loc[task, 'onnx']:.3f}")
           for task in ("therapist", "client")],
+        ("local backend, same files and chunks", f"{'3000' if not args.quick else '1500'} segments, "
+         "8 KB chunks", f"{dask[0]:.1f} segments/s"),
         ("dask LocalCluster, 1 worker", "", f"{dask[1]:.1f} segments/s"),
         ("dask LocalCluster, 2 workers", "", f"{dask[2]:.1f} segments/s"),
     ]
@@ -446,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         "onnx_speedup": speed["bare"] / speed["onnx"],
         "onnx_kappa_loss": k.loc["therapist", "minilm"] - k.loc["therapist", "onnx"],
         "workers2_vs_1": dask[2] / dask[1],
+        "workers2_vs_local": dask[2] / dask[0],
     }
     print("RESULT " + " ".join(f"{key}={v:.3f}" for key, v in result.items()))
     return 0

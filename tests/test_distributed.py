@@ -10,7 +10,7 @@ from qdakit.pipeline import EmbedderSpec, fit_batch_suggester, run_batch
 
 distributed = pytest.importorskip("distributed", reason="the dask backend needs dask[distributed] (extra: scale)")
 
-from qdakit.distributed import DaskBackend, _install_model  # noqa: E402
+from qdakit.distributed import DaskBackend, _install_model
 
 
 @pytest.fixture

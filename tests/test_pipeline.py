@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -98,7 +97,7 @@ def test_rerun_skips_finished_files_without_reading_them(setup, monkeypatch):
     p, files, _ = setup
     emb = FakeEmbedder(dim=128)
     first = run_batch(p, files, embedder=emb, chunk_bytes=1, **PARAMS)
-    import qdakit.pipeline as pipeline
+    from qdakit import pipeline
 
     read = []
     original = pipeline._read

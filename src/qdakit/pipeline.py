@@ -160,9 +160,7 @@ class EmbedderSpec:
 
     def build(self) -> Any:
         """The embedder (models load on first use; ``static``/``onnx`` are built if missing)."""
-        from .fast_embed import load_embedder
-
-        from .fast_embed import cache_dir
+        from .fast_embed import cache_dir, load_embedder
 
         configure_threads(self.threads)
         emb = load_embedder(self.kind, device=self.device, path=self.model_path)
@@ -263,7 +261,7 @@ def _batch_suggester(suggester: Any, embedder: _ChunkEmbedder) -> Any:
 def _con(project: Project) -> sqlite3.Connection:
     # the few set-based queries a batch needs per chunk (precoded among these ids, transcripts by
     # source) are not part of Project's public API; they read the same connection, inside its transactions
-    return project._con  # noqa: SLF001
+    return project._con
 
 
 def _coded_transcripts(project: Project) -> list[str]:
@@ -649,7 +647,7 @@ def run_batch(
         rest = [f for f in chunk if f not in done]
         if rest:
             todo_chunks.append(rest)
-    close: Callable[[], None] = lambda: None  # noqa: E731
+    close: Callable[[], None] = lambda: None
     if progress is True:
         progress, close = _tqdm_progress(len(files))
     files_done = report.files_skipped
