@@ -122,6 +122,23 @@ def default_model_path() -> Path:
 _SENTENCE_END = re.compile(r"[.!?;:]\s*$")
 
 
+def split_token_ranges(text: str, offsets: Sequence[tuple[int, int]], n_max: int) -> list[tuple[int, int]]:
+    """Token ranges of at most ``n_max`` tokens, breaking after a sentence end in the
+    second half of a window where there is one. ``offsets`` are the tokens' character spans."""
+    n = len(offsets)
+    out, start = [], 0
+    while start < n:
+        stop = min(start + n_max, n)
+        if stop < n:
+            for j in range(stop - 1, start + n_max // 2, -1):
+                if _SENTENCE_END.search(text[offsets[start][0]:offsets[j][1]]):
+                    stop = j + 1
+                    break
+        out.append((start, stop))
+        start = stop
+    return out
+
+
 class SentenceTransformerEmbedder:
     """Embed with a sentence-transformers model (default: the bundled all-MiniLM-L6-v2).
 
@@ -221,18 +238,11 @@ class SentenceTransformerEmbedder:
         n = len(offsets)
         if n <= n_tokens_max:
             return [(text, max(n, 1))]
-        pieces, start = [], 0
-        while start < n:
-            stop = min(start + n_tokens_max, n)
-            if stop < n:
-                for j in range(stop - 1, start + n_tokens_max // 2, -1):
-                    if _SENTENCE_END.search(text[offsets[start][0]:offsets[j][1]]):
-                        stop = j + 1
-                        break
+        pieces = []
+        for start, stop in split_token_ranges(text, offsets, n_tokens_max):
             chunk = text[offsets[start][0]:offsets[stop - 1][1]].strip()
             if chunk:
                 pieces.append((chunk, stop - start))
-            start = stop
         return pieces
 
     def encode(self, texts: Sequence[str], *, batch_size: int | None = None,

@@ -43,7 +43,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -61,6 +60,7 @@ from .embed import (
     _check_texts,
     _normalise,
     default_model_path,
+    split_token_ranges,
 )
 from .errors import QdakitError
 
@@ -80,7 +80,6 @@ __all__ = [
 EmbedderKind = Literal["minilm", "static", "onnx"]
 KINDS: tuple[str, ...] = ("minilm", "static", "onnx")
 _MANIFEST = "qdakit-build.json"
-_SENTENCE_END = re.compile(r"[.!?;:]\s*$")
 
 
 class EmbedderBuildError(QdakitError, RuntimeError):
@@ -281,23 +280,6 @@ def _max_seq_length(src: Path, tok: Any) -> int:
 # --------------------------------------------------------------------------------------
 # tokenise once, sort by tokens, batch
 # --------------------------------------------------------------------------------------
-def _split_tokens(text: str, offsets: Sequence[tuple[int, int]], n_max: int) -> list[tuple[int, int]]:
-    """Token ranges of at most ``n_max`` tokens, breaking after a sentence end in the
-    second half of a window where there is one (as :class:`SentenceTransformerEmbedder`)."""
-    n = len(offsets)
-    out, start = [], 0
-    while start < n:
-        stop = min(start + n_max, n)
-        if stop < n:
-            for j in range(stop - 1, start + n_max // 2, -1):
-                if _SENTENCE_END.search(text[offsets[start][0]:offsets[j][1]]):
-                    stop = j + 1
-                    break
-        out.append((start, stop))
-        start = stop
-    return out
-
-
 class _TokenBatched:
     """Shared ``encode``: one tokenisation per text, length-sorted padded batches, chunked long texts.
 
@@ -346,7 +328,7 @@ class _TokenBatched:
                 weight.append(1)
                 continue
             long_idx.append(i)
-            for a, b in _split_tokens(texts[i], enc.offsets, window):
+            for a, b in split_token_ranges(texts[i], enc.offsets, window):
                 pieces.append(prefix + ids[a:b] + suffix)
                 owner.append(i)
                 weight.append(b - a)

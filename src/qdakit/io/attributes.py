@@ -71,20 +71,19 @@ def read_attributes(path: str | Path) -> list[AttributeRow]:
     attr_cols = [c for c in df.columns if c.lower() not in _KEYS]
     rows: list[AttributeRow] = []
     seen: dict[tuple[str, str], int] = {}
+
     def cell(rec: dict, col: str) -> str:
         v = rec.get(lower[col]) if col in lower else None
         return "" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
 
     for i, rec in enumerate(df.to_dict("records"), start=2):
-        def get(col: str, rec: dict = rec) -> str:
-            return cell(rec, col)
-        pid = get("participant")
+        pid = cell(rec, "participant")
         if not pid:
-            if not any(get(c.lower()) for c in df.columns if c.lower() in _KEYS):
+            if not any(cell(rec, c.lower()) for c in df.columns if c.lower() in _KEYS):
                 continue  # blank line
             raise AttributesError(f"{p}, line {i}: empty participant id; every row needs one")
-        speaker = get("speaker") or pid
-        transcript = get("transcript") or None
+        speaker = cell(rec, "speaker") or pid
+        transcript = cell(rec, "transcript") or None
         key = ((transcript or "").casefold(), speaker.casefold())
         if key in seen:
             raise AttributesError(f"{p}, line {i}: speaker {speaker!r}"
