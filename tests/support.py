@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qdakit import Segment, Transcript
+from qdakit import Code, Codebook, Project, Segment, Transcript
 from qdakit.io.base import ParsedTranscript
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,3 +35,33 @@ def turns_of(parsed: ParsedTranscript) -> list[tuple[str | None, str]]:
     """(speaker, text) of every turn, after checking the offsets reproduce the text."""
     parsed.check()
     return [(t.speaker, t.text) for t in parsed.turns]
+
+
+# a small partnership study: 4 transcripts, each an interviewer asking and P<k> answering TALK
+TALK = ["we meet every month and email the minutes", "the funding was cut and staff time is short",
+        "the council chairs and leads the meetings", "we share news at the monthly meeting",
+        "money from the grant pays for a coordinator", "nobody really leads, the chair rotates"]
+CODES = ["Communication", "Balance of resources", "Clear leadership"]
+
+
+def partnership_project(path: Path, n_transcripts: int = 4) -> Project:
+    """A new project with the TALK transcripts t0..t<n-1> and a three-code codebook; no codings."""
+    p = Project.create(path)
+    items = []
+    for k in range(n_transcripts):
+        turns: list[tuple[str, str]] = []
+        for i, text in enumerate(TALK):
+            turns += [("Interviewer", f"question {i}?"), (f"P{k}", f"{text} ({k})")]
+        items.append(make_transcript(f"t{k}", turns))
+    p.add_transcripts(items)
+    p.load_codebook(Codebook([Code("Communication", description="meet, email, minutes, news, meeting"),
+                              Code("Balance of resources", description="funding, money, staff time, grant"),
+                              Code("Clear leadership", description="chair, leads, leadership")]))
+    return p
+
+
+def code_transcripts(p: Project, transcripts: range | tuple[int, ...], coder: str = "JR") -> None:
+    """``coder`` codes every participant turn of the given transcripts with its topic's code."""
+    for k in transcripts:
+        for i, code in enumerate([0, 1, 2, 0, 1, 2]):
+            p.code(f"t{k}#{2 * i + 1}", CODES[code], coder)

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import ROOT, make_transcript
+from support import ROOT, TALK, code_transcripts, partnership_project
 
-from qdakit import Code, Codebook, Project
+from qdakit import Project
 from qdakit.embed import CachedEmbedder, EmbeddingCache, FakeEmbedder
 from qdakit.errors import CodingError, ImportFormatError
 from qdakit.pipeline import (
@@ -24,29 +24,13 @@ from qdakit.pipeline import (
     run_batch,
 )
 
-TALK = ["we meet every month and email the minutes", "the funding was cut and staff time is short",
-        "the council chairs and leads the meetings", "we share news at the monthly meeting",
-        "money from the grant pays for a coordinator", "nobody really leads, the chair rotates"]
-CODES = ["Communication", "Balance of resources", "Clear leadership"]
 PARAMS = {"min_examples": 3, "zero_shot_min_similarity": 0.0, "cv": 2}
 
 
 def make_project(path: Path, *, coded: bool = True) -> Project:
-    p = Project.create(path)
-    items = []
-    for k in range(4):
-        turns = []
-        for i, text in enumerate(TALK):
-            turns += [("Interviewer", f"question {i}?"), (f"P{k}", f"{text} ({k})")]
-        items.append(make_transcript(f"t{k}", turns))
-    p.add_transcripts(items)
-    p.load_codebook(Codebook([Code("Communication", description="meet, email, minutes, news, meeting"),
-                              Code("Balance of resources", description="funding, money, staff time, grant"),
-                              Code("Clear leadership", description="chair, leads, leadership")]))
+    p = partnership_project(path)
     if coded:
-        for k in range(4):
-            for i, code in enumerate([0, 1, 2, 0, 1, 2]):
-                p.code(f"t{k}#{2 * i + 1}", CODES[code], "JR")
+        code_transcripts(p, range(4))
     return p
 
 

@@ -5,37 +5,20 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import make_transcript
+from support import CODES, code_transcripts, partnership_project
 
-from qdakit import Code, Codebook, CodingError, Project
+from qdakit import CodingError, Project
 from qdakit.embed import FakeEmbedder
 from qdakit.precode import accept_above, fit_suggester, next_to_code, precode
 
-TALK = ["we meet every month and email the minutes", "the funding was cut and staff time is short",
-        "the council chairs and leads the meetings", "we share news at the monthly meeting",
-        "money from the grant pays for a coordinator", "nobody really leads, the chair rotates"]
-CODES = ["Communication", "Balance of resources", "Clear leadership"]
 
 
-def _project(path, n_transcripts=4):
-    p = Project.create(path)
-    items = []
-    for k in range(n_transcripts):
-        turns = []
-        for i, text in enumerate(TALK):
-            turns += [("Interviewer", f"question {i}?"), (f"P{k}", f"{text} ({k})")]
-        items.append(make_transcript(f"t{k}", turns))
-    p.add_transcripts(items)
-    p.load_codebook(Codebook([Code("Communication", description="meet, email, minutes, news, meeting"),
-                              Code("Balance of resources", description="funding, money, staff time, grant"),
-                              Code("Clear leadership", description="chair, leads, leadership")]))
-    return p
+def _project(path):
+    return partnership_project(path)
 
 
 def _code_two_transcripts(p):
-    for k in (0, 1):
-        for i, code in enumerate([0, 1, 2, 0, 1, 2]):
-            p.code(f"t{k}#{2 * i + 1}", CODES[code], "JR")
+    code_transcripts(p, (0, 1))
 
 
 def test_precode_stores_suggestions_and_resumes(tmp_path):
