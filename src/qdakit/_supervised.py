@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -44,6 +44,7 @@ __all__ = [
     "fit_code",
     "fit_hash",
     "nearest_examples",
+    "nearest_examples_many",
     "prepare",
     "project_frames",
     "select_diverse",
@@ -408,14 +409,31 @@ class Examples:
 def nearest_examples(ex: Examples, code: str, e: np.ndarray, exclude: str | None,
                      k: int) -> list[tuple[str, str, float]]:
     """The ``k`` human-coded segments of ``code`` nearest to the unit vector ``e``: (id, text, cosine)."""
+    return nearest_examples_many(ex, code, np.asarray(e)[None, :], [exclude], k)[0]
+
+
+def nearest_examples_many(ex: Examples, code: str, E: np.ndarray, exclude: Sequence[str | None],
+                          k: int) -> list[list[tuple[str, str, float]]]:
+    """:func:`nearest_examples` for each row of ``E`` at once (one matrix product per code).
+
+    ``exclude[i]`` is a segment id never returned for row ``i`` (the segment itself).
+    """
     rows = ex.rows_of.get(code, np.zeros(0, int))
-    if exclude is not None:
-        rows = np.array([r for r in rows if ex.ids[r] != exclude], dtype=int)
-    if not len(rows):
-        return []
-    sims = ex.E[rows] @ e
-    order = np.argsort(-sims, kind="stable")[:k]
-    return [(ex.ids[rows[o]], ex.texts[rows[o]], float(sims[o])) for o in order]
+    if not len(rows) or not len(E):
+        return [[] for _ in range(len(E))]
+    sims = np.asarray(E, dtype=np.float64) @ np.asarray(ex.E[rows], dtype=np.float64).T  # (n, rows)
+    ids = np.asarray(ex.ids, dtype=object)[rows]
+    take = min(k + 1, len(rows))  # one spare, in case the segment itself is among them
+    if take < len(rows):
+        top = np.argpartition(-sims, take - 1, axis=1)[:, :take]
+    else:
+        top = np.broadcast_to(np.arange(len(rows)), (len(E), len(rows)))
+    out = []
+    for i in range(len(E)):
+        cand = [t for t in top[i] if ids[t] != exclude[i]]
+        cand.sort(key=lambda t: (-sims[i, t], t))  # ties in row order, as a stable sort would
+        out.append([(ex.ids[rows[t]], ex.texts[rows[t]], float(sims[i, t])) for t in cand[:k]])
+    return out
 
 
 class TrainingData(NamedTuple):

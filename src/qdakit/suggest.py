@@ -68,6 +68,7 @@ from ._supervised import (
     fit_code,
     fit_hash,
     nearest_examples,
+    nearest_examples_many,
     prepare,
     project_frames,
     select_diverse,
@@ -495,14 +496,16 @@ class CodeSuggester(BaseEstimator):
         pure_zs = np.array([c not in self.models_ for c in self.codes_])
         too_far = pure_zs[None, :] & ~(np.nan_to_num(parts["similarity"], nan=-1.0)
                                        >= self.zero_shot_min_similarity)
-        out: list[Suggestion] = []
-        for i, sid in enumerate(prep.ids):
-            above = [j for j in np.argsort(-P[i], kind="stable") if P[i, j] >= thr[j] and not too_far[i, j]
+        picked: list[tuple[int, int]] = []
+        eligible = (P >= thr[None, :]) & ~too_far
+        for i in np.flatnonzero(eligible.any(axis=1)):
+            sid = prep.ids[i]
+            above = [j for j in np.argsort(-P[i], kind="stable") if eligible[i, j]
                      and (sid, self.codes_[j]) not in self.known_pairs_]
-            for j in above[:top_k]:
-                code = self.codes_[j]
-                out.append(Suggestion(sid, code, float(P[i, j]), self.model_id_, self._reason(code, E[i], sid)))
-        return out
+            picked += [(int(i), int(j)) for j in above[:top_k]]
+        reasons = self._reasons(picked, E, prep.ids)
+        return [Suggestion(prep.ids[i], self.codes_[j], float(P[i, j]), self.model_id_, reasons[i, j])
+                for i, j in picked]
 
     # ------------------------------------------------------------------ reasons
     def _nearest(self, code: str, e: np.ndarray, exclude: str | None, k: int) -> list[tuple[str, str, float]]:
@@ -512,14 +515,26 @@ class CodeSuggester(BaseEstimator):
         c = self.codebook_[code]
         return c.description or c.inclusion or (c.examples[0] if c.examples else "")
 
-    def _reason(self, code: str, e: np.ndarray, sid: str | None) -> str:
-        definition = _clip(self._definition(code), 12)
-        m = self.models_.get(code)
-        if m is None:
-            return f"zero-shot: similar to the definition of {code}" + (f": “{definition}”" if definition else "")
-        near = self._nearest(code, e, sid, _REASON_EXAMPLES)
-        like = "; ".join(f"{i} “{_clip(t, 8)}” ({s:.2f})" for i, t, s in near)
-        return f"like human-coded {like}" + (f" | {code}: {definition}" if definition else "")
+    def _reasons(self, picked: Sequence[tuple[int, int]], E: np.ndarray,
+                 ids: Sequence[str]) -> dict[tuple[int, int], str]:
+        """The reason of each picked (row, code index): nearest examples found per code in one product."""
+        out: dict[tuple[int, int], str] = {}
+        by_code: dict[int, list[int]] = {}
+        for i, j in picked:
+            by_code.setdefault(j, []).append(i)
+        for j, rows in by_code.items():
+            code = self.codes_[j]
+            definition = _clip(self._definition(code), 12)
+            if code not in self.models_:
+                text = f"zero-shot: similar to the definition of {code}" + (f": “{definition}”" if definition else "")
+                out.update({(i, j): text for i in rows})
+                continue
+            tail = f" | {code}: {definition}" if definition else ""
+            near = nearest_examples_many(self.examples_, code, E[rows], [ids[i] for i in rows], _REASON_EXAMPLES)
+            for i, found in zip(rows, near):
+                like = "; ".join(f"{x} “{_clip(t, 8)}” ({s:.2f})" for x, t, s in found)
+                out[(i, j)] = f"like human-coded {like}{tail}"
+        return out
 
     def explain(self, segment: str, *, segments: pd.DataFrame | None = None,
                 context: pd.DataFrame | None = None) -> dict[str, Any]:
