@@ -20,7 +20,7 @@ Measured, each against a baseline in the same run:
   to minute). Ratio of throughputs, target >= 0.95. ``--quick`` measures every
   chunk, the full run every fourth.
 * **cached re-run vs first run** -- the same files into a fresh copy of the
-  project with the cache now full. Target >= 50x faster.
+  project with the cache now full (the best of two such runs). Target >= 50x faster.
 * **peak memory at 10^4 vs 10^5 segments** -- each in its own process, with
   the static embedder so the 10^5 run takes a minute, not the model's 15:
   the process's peak RSS (``VmHWM``; ``ru_maxrss`` is shown too, but on Linux
@@ -192,7 +192,6 @@ def pipeline_vs_encode(corpus: Path, work: Path, data: Path, sample_every: int) 
     with make_project(work / "fit.qdakit", data) as p:
         suggester = fit_batch_suggester(p, embedder=fit_emb)
     shutil.copy(work / "fit.qdakit", work / "first.qdakit")
-    shutil.copy(work / "fit.qdakit", work / "again.qdakit")
     rec = Recorder(model)
     cache = work / "run.embeddings.sqlite"
     state = {"last": 0.0, "pipe": 0.0, "pipe_sampled": 0.0, "bare": 0.0, "texts": 0, "chunk": 0}
@@ -221,11 +220,14 @@ def pipeline_vs_encode(corpus: Path, work: Path, data: Path, sample_every: int) 
         first = run_batch(p, [corpus], suggester=suggester, progress=on_chunk)
     print()
     rec.texts = []
-    t0 = time.perf_counter()
-    with Project.open(work / "again.qdakit") as p:
-        again = run_batch(p, [corpus], suggester=suggester)
-    cached = time.perf_counter() - t0
-    assert not rec.texts and again.suggestions == first.suggestions, "the cached run embedded or differed"
+    cached = float("inf")
+    for _ in range(2):  # best of two, each into a fresh copy of the project: a one-second run is easily disturbed
+        shutil.copy(work / "fit.qdakit", work / "again.qdakit")
+        t0 = time.perf_counter()
+        with Project.open(work / "again.qdakit") as p:
+            again = run_batch(p, [corpus], suggester=suggester)
+        cached = min(cached, time.perf_counter() - t0)
+        assert not rec.texts and again.suggestions == first.suggestions, "the cached run embedded or differed"
     return {"segments": first.segments_precoded + 0.0, "texts_embedded": first.texts_embedded + 0.0,
             "pipeline_s": state["pipe"], "pipeline_sampled_s": state["pipe_sampled"], "bare_s": state["bare"],
             "bare_texts": state["texts"] + 0.0, "cached_s": cached, "suggestions": first.suggestions + 0.0,

@@ -95,6 +95,16 @@ def test_unknown_code_or_segment(project):
         project.code("zz#1", "Communication", "JR")
 
 
+def test_suggestions_for_unknown_segments_or_codes_store_nothing(project):
+    good = Suggestion("t1#2", "Funding", 0.9, "m")
+    with pytest.raises(CodingError, match=r"no segment 'zz#1' in .* \(and 1 more\); nothing was stored"):
+        project.add_suggestions([good, Suggestion("zz#1", "Funding", 0.8, "m"), Suggestion("zz#2", "Funding", 0.8, "m")])
+    with pytest.raises(CodingError, match="no code 'Nope'"):
+        project.add_suggestions([good, Suggestion("t1#1", "Nope", 0.8, "m")])
+    assert project.suggestions().empty
+    assert project.add_suggestions([]) == 0
+
+
 def test_suggestions_accept_reject_needs_named_coder(project):
     project.add_suggestions([Suggestion("t1#2", "Funding", 0.91, "test-model", "similar to ..."),
                              Suggestion("t2#1", "Communication", 0.4, "test-model")])

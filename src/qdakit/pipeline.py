@@ -362,13 +362,8 @@ def _frame(items: list[tuple[Transcript, list[Segment]]], moderators: Iterable[s
                                        "is_researcher"])
 
 
-def _needed_texts(suggester: Any, todo: pd.DataFrame, frame: pd.DataFrame) -> list[str]:
-    """The segments' texts and the neighbouring turns the suggester will read."""
-    from ._supervised import prepare
-
-    cw = suggester.context_window
-    nb, na = (cw, 0) if isinstance(cw, int) else (int(cw[0]), int(cw[1]))
-    prep, _ = prepare(todo, frame, nb, na)
+def _needed_texts(prep: Any) -> list[str]:
+    """The prepared segments' texts and the neighbouring turns the suggester will read."""
     out = list(prep.texts)
     for side in (*prep.before, *prep.after):
         out.extend(t for t in side if t)
@@ -397,11 +392,12 @@ def precode_files(paths: Sequence[str | Path], suggester: Any, *, segment_by: st
         emb = suggester.embedder_
         try:
             if len(todo):
-                needed = _needed_texts(suggester, todo, frame)
+                prep = suggester._prepare(todo, frame)  # once: for the texts to embed and for scoring
+                needed = _needed_texts(prep)
                 result.texts_embedded = len(set(needed))
                 if isinstance(emb, _ChunkEmbedder):
                     emb.prefetch(needed)
-                result.suggestions = suggester.suggest(todo, top_k=top_k, context=frame)
+                result.suggestions = suggester._suggest_prepared(prep, top_k)
             result.scored = todo["id"].tolist()
         finally:
             suggester.__dict__.pop("_memo", None)
@@ -621,6 +617,8 @@ def run_batch(
     started = time.perf_counter()
     if on_error not in ("raise", "skip"):
         raise ValueError(f"on_error={on_error!r}; use 'raise' or 'skip'")
+    if top_k < 1:
+        raise ValueError(f"top_k={top_k}; ask for at least one suggestion per segment")
     files = [str(p) for p in collect_paths(paths)]
     chunks = plan_chunks(files, chunk_bytes)
     if embedder is None and suggester is not None:  # embed as the suggester was fitted

@@ -451,16 +451,27 @@ class Project:
     # -- machine suggestions ----------------------------------------------------
     def add_suggestions(self, suggestions: Iterable[Suggestion]) -> int:
         """Store machine suggestions (pending); never touches human codings."""
-        n = 0
+        items = list(suggestions)
+        if not items:
+            return 0
+        ids = list(dict.fromkeys(s.segment_id for s in items))
+        known: set[str] = set()
+        for b in range(0, len(ids), 500):  # set-based: a batch stores thousands at a time
+            part = ids[b:b + 500]
+            known.update(r[0] for r in self._con.execute(
+                f"SELECT id FROM segments WHERE id IN ({','.join('?' * len(part))})", part))
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise CodingError(f"no segment {missing[0]!r} in {self.path}"
+                              + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+                              + "; nothing was stored")
+        guids = {c: self._code_guid(c) for c in dict.fromkeys(s.code for s in items)}
         with store.transaction(self._con) as con:
-            for s in suggestions:
-                self.segment(s.segment_id)
-                con.execute(
-                    "INSERT INTO suggestions (segment_id, code_guid, score, model, reason, status, created) "
-                    "VALUES (?,?,?,?,?,'pending',?)",
-                    (s.segment_id, self._code_guid(s.code), float(s.score), s.model, s.reason, _ts(s.created)))
-                n += 1
-        return n
+            con.executemany(
+                "INSERT INTO suggestions (segment_id, code_guid, score, model, reason, status, created) "
+                "VALUES (?,?,?,?,?,'pending',?)",
+                [(s.segment_id, guids[s.code], float(s.score), s.model, s.reason, _ts(s.created)) for s in items])
+        return len(items)
 
     def suggestion(self, suggestion_id: int) -> Suggestion:
         row = self._con.execute(

@@ -485,7 +485,10 @@ class CodeSuggester(BaseEstimator):
         self._check_fitted()
         if top_k < 1:
             raise ValueError(f"top_k={top_k}; ask for at least one suggestion per segment")
-        prep = self._prepare(segments, context)
+        return self._suggest_prepared(self._prepare(segments, context), top_k)
+
+    def _suggest_prepared(self, prep: Prepared, top_k: int) -> list[Suggestion]:
+        """:meth:`suggest` on segments already prepared (the batch pipeline prepares them once)."""
         if not len(prep):
             return []
         parts = self._score(prep)
