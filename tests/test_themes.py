@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,6 +25,7 @@ from typer.testing import CliRunner
 
 from qdakit import Code, Codebook, CodebookError, CodingError, NotFittedError, Project
 from qdakit._ctfidf import ctfidf, top_terms
+from qdakit._themesteps import modularity
 from qdakit.embed import FakeEmbedder
 from qdakit.themes import (
     AgglomerativeThemes,
@@ -110,6 +112,7 @@ def test_clustering_is_deterministic():
 
 @pytest.mark.parametrize("clusterer", [
     AgglomerativeThemes("average", select="silhouette"),
+    AgglomerativeThemes("complete", select="modularity"),
     KMeansThemes(),
     HDBSCANThemes(min_cluster_size=3),
     AgglomerativeClustering(n_clusters=3),  # a plain scikit-learn clusterer, through fit_predict
@@ -118,6 +121,33 @@ def test_clustering_step_is_swappable(clusterer):
     segs = synth()
     tc = ThemeClusterer("segments", embedder=emb(), clusterer=clusterer, reducer=PCA(8)).fit(segs)
     assert adjusted_rand_score(segs["topic"], tc.labels_) == 1.0
+
+
+def test_modularity_of_two_triangles_joined_by_an_edge():
+    # the textbook example: m = 7 edges, each triangle
+    # holds 3 edges and has degree 7: Q = 2 * (3/7 - (7/14)**2) = 5/14
+    W = np.zeros((6, 6))
+    for a, b in [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (2, 3)]:
+        W[a, b] = W[b, a] = 1.0
+    assert modularity(W, np.array([0, 0, 0, 1, 1, 1])) == pytest.approx(5 / 14)
+    assert modularity(W, np.zeros(6, dtype=int)) == pytest.approx(0.0)
+    # cross-check on a weighted graph against networkx (installed with torch)
+    rng = np.random.default_rng(0)
+    R = np.triu(rng.random((9, 9)), 1)
+    R = R + R.T
+    labels = rng.integers(0, 3, 9)
+    G = nx.from_numpy_array(R)
+    parts = [set(np.flatnonzero(labels == c).tolist()) for c in set(labels.tolist())]
+    assert modularity(R, labels) == pytest.approx(nx.community.modularity(G, parts, weight="weight"))
+
+
+def test_modularity_cut_finds_the_number_of_groups():
+    # three groups of codes, alike within (0.6) and not across (-0.1): the best cut is 3 themes
+    groups = np.repeat([0, 1, 2], [4, 3, 2])
+    S = np.where(groups[:, None] == groups[None, :], 0.6, -0.1)
+    np.fill_diagonal(S, 1.0)
+    labels = AgglomerativeThemes("complete", select="modularity").cluster(np.eye(9), S)
+    assert adjusted_rand_score(groups, labels) == 1.0
 
 
 def test_hdbscan_refuses_a_fixed_number():

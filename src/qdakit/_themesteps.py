@@ -33,6 +33,7 @@ __all__ = [
     "HDBSCANThemes",
     "KMeansThemes",
     "Labeller",
+    "modularity",
     "NullReducer",
     "Reducer",
     "run_clusterer",
@@ -89,6 +90,47 @@ def _check_k(n_clusters: int, n: int) -> int:
     return int(n_clusters)
 
 
+def modularity(W: np.ndarray, labels: np.ndarray) -> float:
+    """Newman's modularity (resolution 1) of a partition of a weighted graph.
+
+    ``W`` holds non-negative edge weights (zero diagonal). Returns
+    :math:`\\sum_c [W_{cc}/2m - (d_c/2m)^2]`, with :math:`2m = \\sum_{ij} W_{ij}`
+    and :math:`d_c` the summed degree of group :math:`c`; 0 for a graph with no edges.
+    """
+    total = float(W.sum())
+    if total <= 0:
+        return 0.0
+    _, inv = np.unique(np.asarray(labels), return_inverse=True)
+    H = np.zeros((len(inv), int(inv.max()) + 1))
+    H[np.arange(len(inv)), inv] = 1.0
+    within = float(np.trace(H.T @ W @ H))
+    degrees = H.T @ W.sum(axis=1)
+    return within / total - float((degrees ** 2).sum()) / total ** 2
+
+
+def _tree_cuts(D: np.ndarray, linkage: str, ks: range) -> list[np.ndarray]:
+    """Cuts of one hierarchy (scipy, built once) into each k of ``ks``."""
+    from scipy.cluster.hierarchy import cut_tree
+    from scipy.cluster.hierarchy import linkage as build
+    from scipy.spatial.distance import squareform
+
+    Z = build(squareform(D, checks=False), method=linkage)
+    cuts = cut_tree(Z, n_clusters=list(ks))
+    return [cuts[:, i].astype(int) for i in range(cuts.shape[1])]
+
+
+def _best_by_modularity(candidates: list[np.ndarray], similarity: np.ndarray) -> np.ndarray:
+    W = np.clip(similarity, 0.0, None)
+    W = (W + W.T) / 2
+    np.fill_diagonal(W, 0.0)
+    best, best_q = candidates[0], -np.inf
+    for labels in candidates:  # fewest themes first: ties keep the coarser partition
+        q = modularity(W, labels)
+        if q > best_q + 1e-12:
+            best, best_q = labels, q
+    return best
+
+
 def _best_by_silhouette(candidates: list[np.ndarray], D: np.ndarray) -> np.ndarray:
     best, best_score = candidates[0], -np.inf
     for labels in candidates:
@@ -109,9 +151,13 @@ class AgglomerativeThemes:
     linkage : {"average", "complete", "single"}, default "average"
         Average linkage: two groups merge while their items are, on average,
         more than ``threshold`` similar.
-    select : {"threshold", "silhouette"}, default "threshold"
+    select : {"threshold", "silhouette", "modularity"}, default "threshold"
         How the number of themes is chosen when it is not given: stop merging
-        at ``threshold``, or take the k in ``k_range`` with the best silhouette.
+        at ``threshold``; take the k in ``k_range`` with the best silhouette; or
+        cut the tree where the partition's modularity on the similarity graph
+        (negative similarities as no edge) is highest, over every k from 1 to
+        the number of items (no constant to set; meant for a few hundred items
+        or fewer, such as codes).
     threshold : float, default 0.05
         With the default centred embeddings, 0 is the similarity of two
         unrelated items of the same corpus: a theme holds items a little more
@@ -135,8 +181,8 @@ class AgglomerativeThemes:
 
     def cluster(self, X: np.ndarray, similarity: np.ndarray, n_clusters: int | None = None) -> np.ndarray:
         n = len(similarity)
-        if self.select not in ("threshold", "silhouette"):
-            raise ValueError(f"select={self.select!r}: use 'threshold' or 'silhouette'")
+        if self.select not in ("threshold", "silhouette", "modularity"):
+            raise ValueError(f"select={self.select!r}: use 'threshold', 'silhouette' or 'modularity'")
         if n < 2:
             return np.zeros(n, dtype=int)
         D = _distance(similarity)
@@ -144,6 +190,8 @@ class AgglomerativeThemes:
             return self._fit(D, n_clusters=_check_k(n_clusters, n))
         if self.select == "threshold":
             return self._fit(D, n_clusters=None, distance_threshold=1.0 - self.threshold)
+        if self.select == "modularity":
+            return _best_by_modularity(_tree_cuts(D, self.linkage, range(1, n + 1)), similarity)
         lo, hi = self.k_range
         ks = range(max(2, lo), min(hi, n - 1) + 1)
         candidates = [self._fit(D, n_clusters=k) for k in ks]

@@ -17,10 +17,12 @@ How items are represented
   co-occurrence (the Ochiai coefficient :math:`|A\\cap B|/\\sqrt{|A||B|}` of their
   segment sets).
 
-Then: an optional reducer, a clusterer (default average-linkage agglomerative
-clustering on cosine distance, stopping where themes would hold items hardly more
-alike than two unrelated items of the corpus) and a labeller (c-TF-IDF over spaCy lemmas
-and noun chunks). Every step is swappable (see :mod:`qdakit._themesteps`).
+Then: an optional reducer, a clusterer and a labeller (c-TF-IDF over spaCy lemmas
+and noun chunks). The default clusterer is agglomerative on cosine distance: for
+codes, complete linkage cut where the modularity of the similarity graph peaks; for
+segments, average linkage stopping where themes would hold items hardly more alike
+than two unrelated items of the corpus. Every step is swappable (see
+:mod:`qdakit._themesteps`).
 
 Examples
 --------
@@ -208,7 +210,7 @@ def _ochiai(M: np.ndarray) -> np.ndarray:
 
 
 def _default_clusterer(of: str) -> AgglomerativeThemes:
-    return AgglomerativeThemes("complete", threshold=0.0) if of == "codes" else AgglomerativeThemes()
+    return AgglomerativeThemes("complete", select="modularity") if of == "codes" else AgglomerativeThemes()
 
 
 class ThemeClusterer(BaseEstimator):
@@ -225,10 +227,11 @@ class ThemeClusterer(BaseEstimator):
     reducer : Reducer, optional
         Default :class:`NullReducer` (none). E.g. ``sklearn.decomposition.PCA(20)``.
     clusterer : Clusterer, optional
-        Default :class:`AgglomerativeThemes`: for codes, complete linkage with
-        threshold 0 (every two codes of a theme are more alike than unrelated
-        ones); for segments, which are many and noisy, average linkage with
-        threshold 0.05 (fewer, broader themes).
+        Default :class:`AgglomerativeThemes`: for codes, complete linkage cut
+        at the number of themes where the modularity of the similarity graph
+        is highest (``select="modularity"``: no threshold to set); for
+        segments, which are many and noisy, average linkage with threshold
+        0.05 (fewer, broader themes).
         :class:`KMeansThemes`, :class:`HDBSCANThemes` or a scikit-learn
         clusterer also fit.
     labeller : Labeller, optional
