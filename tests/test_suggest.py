@@ -410,3 +410,23 @@ def test_zero_shot_needs_real_similarity_not_just_a_relative_win() -> None:
                        segs, cb)
     assert "b" in {x.segment_id for x in loose.suggest(segs)}
     assert {x.segment_id for x in strict.suggest(segs)} == {"a"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="ab cD?!.,'\u00e9\u00df1_-\n", max_size=40), min_size=1, max_size=8))
+def test_fast_bigram_tfidf_matches_scikit_learn(docs):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from qdakit._supervised import _TOKEN, _WordBigramTfidf
+
+    params = {"ngram_range": (1, 2), "sublinear_tf": True, "token_pattern": _TOKEN, "dtype": np.float32}
+    if not any(TfidfVectorizer(**params).build_analyzer()(d) for d in docs):
+        return  # no token at all: both refuse to fit an empty vocabulary
+    ours, theirs = _WordBigramTfidf(**params).fit(docs), TfidfVectorizer(**params).fit(docs)
+    assert ours.vocabulary_ == theirs.vocabulary_
+    assert np.array_equal(ours.transform(docs).toarray(), theirs.transform(docs).toarray())
+    for d in docs:
+        assert ours.build_analyzer()(d) == theirs.build_analyzer()(d)
+    # any other setting falls back to scikit-learn's analyzer
+    assert _WordBigramTfidf(ngram_range=(1, 3)).build_analyzer()("aa bb cc") == [
+        "aa", "bb", "cc", "aa bb", "bb cc", "aa bb cc"]
