@@ -169,3 +169,23 @@ def test_version_1_project_is_migrated_on_open(tmp_path):
     with Project.open(path) as p:
         assert p._scalar("SELECT value FROM meta WHERE key = 'schema_version'") == "2"
         assert p.precoded("m") == set()
+
+
+def test_lookups_for_resuming_a_batch(project):
+    t1 = project.transcripts().set_index("id").loc["t1"]
+    text = project.transcript("t1").text
+    assert project.find_transcript(id="t1")["name"] == "t1"
+    assert project.find_transcript(name="nope", text=text)["id"] == "t1"  # found by its text
+    assert project.find_transcript(id="t9", name="t9", text="other words") is None
+    assert project.find_transcript(id="t1")["source"] == t1["source"]
+    project.mark_precoded(["t1#1", "t1#2"], "m1")
+    project.mark_precoded(["t2#1"], "m2")
+    assert project.precoded("m1") == {"t1#1", "t1#2"}
+    assert project.precoded("m1", among=["t1#2", "t2#1", "zz"]) == {"t1#2"}
+    many = [f"x{i}" for i in range(1200)] + ["t1#1"]  # over the 500-per-query batches
+    assert project.precoded("m1", among=many) == {"t1#1"}
+    assert project.precoded_sources(["t1.txt", "t2.txt", "t3.txt"], "m1") == {"t1.txt"}
+    assert project.precoded_sources(["t1.txt", "t2.txt"], "m2") == {"t2.txt"}
+    assert project.coded_transcripts() == []
+    project.code("t2#1", "Clear leadership", "JR")
+    assert project.coded_transcripts() == ["t2"]

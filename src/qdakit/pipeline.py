@@ -258,20 +258,6 @@ def _batch_suggester(suggester: Any, embedder: _ChunkEmbedder) -> Any:
 # --------------------------------------------------------------------------------------
 # fit
 # --------------------------------------------------------------------------------------
-def _con(project: Project) -> sqlite3.Connection:
-    # the few set-based queries a batch needs per chunk (precoded among these ids, transcripts by
-    # source) are not part of Project's public API; they read the same connection, inside its transactions
-    return project._con
-
-
-def _coded_transcripts(project: Project) -> list[str]:
-    rows = _con(project).execute(
-        "SELECT DISTINCT s.transcript_id FROM segments s WHERE s.id IN "
-        "(SELECT segment_id FROM codings WHERE status = 'active' UNION "
-        "SELECT segment_id FROM suggestions WHERE status = 'rejected')").fetchall()
-    return sorted(r[0] for r in rows)
-
-
 def fit_batch_suggester(project: Project, *, embedder: Any = None, calibration: Sequence[str | Path] = (),
                         segment_by: str = "turn", **params: Any) -> Any:
     """A :class:`~qdakit.suggest.CodeSuggester` fitted on the project's human-coded transcripts.
@@ -300,7 +286,7 @@ def fit_batch_suggester(project: Project, *, embedder: Any = None, calibration: 
         from .precode import default_embedder
 
         embedder = default_embedder(project)
-    frames = [project.segments(tid) for tid in _coded_transcripts(project)]
+    frames = [project.segments(tid) for tid in project.coded_transcripts()]
     context = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["id", "transcript_id", "index", "text", "speaker", "is_researcher"])
     if (~context["is_researcher"].astype(bool)).sum() < 20 and calibration:
@@ -427,7 +413,6 @@ def _store(project: Project, result: ChunkResult, model: str) -> tuple[int, int,
 
     Returns (transcripts added, segments added, segments pre-coded, suggestions, problems).
     """
-    con = _con(project)
     problems: list[str] = []
     by_tid = {t.id: (t, segs) for t, segs in result.items}
     with project.transaction():
@@ -435,8 +420,7 @@ def _store(project: Project, result: ChunkResult, model: str) -> tuple[int, int,
         taken: dict[str, str] = {}  # ids, names and text hashes of this chunk's new transcripts
         for tid, (t, segs) in by_tid.items():
             digest = _sha(t.text)
-            row = con.execute("SELECT id, name, sha256 FROM transcripts WHERE id = ? OR name = ? OR sha256 = ?",
-                              (t.id, t.name, digest)).fetchone()
+            row = project.find_transcript(id=t.id, name=t.name, text=t.text)
             if row is not None and row["id"] == t.id and row["sha256"] == digest:
                 same.append(tid)
             elif row is not None or {t.id, t.name, digest} & taken.keys():
@@ -452,15 +436,7 @@ def _store(project: Project, result: ChunkResult, model: str) -> tuple[int, int,
         for tid in same:  # the project's own view (participant roles) decides for transcripts it had
             seg = project.segments(tid)
             allowed -= set(seg.loc[seg["is_researcher"].astype(bool), "id"])
-        if allowed:
-            marks = list(allowed)
-            done: set[str] = set()
-            for b in range(0, len(marks), 500):
-                part = marks[b:b + 500]
-                done.update(r[0] for r in con.execute(
-                    f"SELECT segment_id FROM precoded WHERE model = ? AND segment_id IN "
-                    f"({','.join('?' * len(part))})", [model, *part]))
-            allowed -= done
+        allowed -= project.precoded(model, among=allowed)
         n_sugg = project.add_suggestions(s for s in result.suggestions if s.segment_id in allowed)
         project.mark_precoded(sorted(allowed), model)
     return len(new), sum(len(s) for _, s in new), len(allowed), n_sugg, problems
@@ -468,14 +444,7 @@ def _store(project: Project, result: ChunkResult, model: str) -> tuple[int, int,
 
 def _done_sources(project: Project, paths: Sequence[str], model: str) -> set[str]:
     """Of ``paths``, those whose transcripts a run with ``model`` has already pre-coded."""
-    out: set[str] = set()
-    for b in range(0, len(paths), 500):
-        part = list(paths[b:b + 500])
-        out.update(r[0] for r in _con(project).execute(
-            f"SELECT DISTINCT t.source FROM transcripts t WHERE t.source IN ({','.join('?' * len(part))}) "
-            "AND EXISTS (SELECT 1 FROM segments s JOIN precoded p ON p.segment_id = s.id "
-            "WHERE s.transcript_id = t.id AND p.model = ?)", [*part, model]))
-    return out
+    return project.precoded_sources(paths, model)
 
 
 # --------------------------------------------------------------------------------------

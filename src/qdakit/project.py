@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -455,11 +455,7 @@ class Project:
         if not items:
             return 0
         ids = list(dict.fromkeys(s.segment_id for s in items))
-        known: set[str] = set()
-        for b in range(0, len(ids), 500):  # set-based: a batch stores thousands at a time
-            part = ids[b:b + 500]
-            known.update(r[0] for r in self._con.execute(
-                f"SELECT id FROM segments WHERE id IN ({','.join('?' * len(part))})", part))
+        known = set(self._in_batches("SELECT id FROM segments WHERE id IN ({})", ids))  # a batch stores thousands
         missing = [i for i in ids if i not in known]
         if missing:
             raise CodingError(f"no segment {missing[0]!r} in {self.path}"
@@ -525,9 +521,44 @@ class Project:
             con.executemany("INSERT OR IGNORE INTO precoded VALUES (?,?,?)",
                             [(sid, model, now) for sid in segment_ids])
 
-    def precoded(self, model: str) -> set[str]:
-        """Segments already pre-coded with ``model``."""
-        return {r[0] for r in self._con.execute("SELECT segment_id FROM precoded WHERE model = ?", (model,))}
+    def precoded(self, model: str, among: Iterable[str] | None = None) -> set[str]:
+        """Segments already pre-coded with ``model`` (only those in ``among``, if given)."""
+        if among is None:
+            return {r[0] for r in self._con.execute("SELECT segment_id FROM precoded WHERE model = ?", (model,))}
+        return set(self._in_batches("SELECT segment_id FROM precoded WHERE model = ? AND segment_id IN ({})",
+                                    list(dict.fromkeys(among)), (model,)))
+
+    def precoded_sources(self, sources: Iterable[str], model: str) -> set[str]:
+        """Of these source files, those whose transcripts a run with ``model`` has pre-coded (to resume)."""
+        return set(self._in_batches(
+            "SELECT DISTINCT t.source FROM transcripts t WHERE t.source IN ({}) AND EXISTS (SELECT 1 "
+            "FROM segments s JOIN precoded p ON p.segment_id = s.id WHERE s.transcript_id = t.id AND p.model = ?)",
+            list(dict.fromkeys(sources)), (), (model,)))
+
+    def find_transcript(self, *, id: str | None = None, name: str | None = None,  # noqa: A002 - the column
+                        text: str | None = None) -> dict[str, str] | None:
+        """The transcript with this id, name or text (the first found), or None.
+
+        Returns {id, name, source, sha256} (sha256: of the transcript's text).
+        """
+        row = self._con.execute("SELECT id, name, source, sha256 FROM transcripts WHERE id = ? OR name = ? OR "
+                                "sha256 = ?", (id, name, None if text is None else _sha(text))).fetchone()
+        return None if row is None else {k: row[k] for k in ("id", "name", "source", "sha256")}
+
+    def coded_transcripts(self) -> list[str]:
+        """Ids of the transcripts that hold an active human coding or a rejected suggestion."""
+        return sorted(r[0] for r in self._con.execute(
+            "SELECT DISTINCT s.transcript_id FROM segments s WHERE s.id IN "
+            "(SELECT segment_id FROM codings WHERE status = 'active' UNION "
+            "SELECT segment_id FROM suggestions WHERE status = 'rejected')"))
+
+    def _in_batches(self, sql: str, values: list[str], before: tuple[Any, ...] = (),
+                    after: tuple[Any, ...] = ()) -> Iterator[Any]:
+        """First column of ``sql`` run over ``values`` 500 at a time (``{}``: the placeholders)."""
+        for b in range(0, len(values), 500):
+            part = values[b:b + 500]
+            yield from (r[0] for r in self._con.execute(sql.format(",".join("?" * len(part))),
+                                                          [*before, *part, *after]))
 
     def next_to_code(self, n: int = 10, *, suggester: Any = None) -> pd.DataFrame:
         """The ``n`` segments a human should code next (uncertain and diverse); see :mod:`qdakit.precode`."""
