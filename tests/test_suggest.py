@@ -430,3 +430,25 @@ def test_fast_bigram_tfidf_matches_scikit_learn(docs):
     # any other setting falls back to scikit-learn's analyzer
     assert _WordBigramTfidf(ngram_range=(1, 3)).build_analyzer()("aa bb cc") == [
         "aa", "bb", "cc", "aa bb", "bb cc", "aa bb cc"]
+
+
+def test_nearest_examples_at_once_match_one_at_a_time():
+    from qdakit._supervised import Examples, nearest_examples_many
+
+    rng = np.random.default_rng(0)
+    for trial in range(150):
+        m = int(rng.integers(1, 12))
+        ids = tuple(f"s{i}" for i in range(m))
+        ex = Examples(ids, tuple(f"text {i}" for i in range(m)), rng.normal(size=(m, 4)).astype(np.float32),
+                      {"c": np.arange(m)[rng.random(m) < 0.8]})
+        E = rng.normal(size=(int(rng.integers(1, 6)), 4)).astype(np.float32)
+        exclude = [ids[int(rng.integers(0, m))] if rng.random() < 0.6 else None for _ in range(len(E))]
+        k = int(rng.integers(1, 4))
+        want = []
+        for e, own in zip(E, exclude):  # the plain way: every example but the segment itself, sorted
+            rows = [r for r in ex.rows_of["c"] if ids[r] != own]
+            sims = {r: float(ex.E[r].astype(np.float64) @ e.astype(np.float64)) for r in rows}
+            want.append([(ids[r], f"text {r}", round(sims[r], 9)) for r in sorted(rows, key=lambda r: -sims[r])[:k]])
+        got = [[(i, t, round(s, 9)) for i, t, s in found]
+               for found in nearest_examples_many(ex, "c", E, exclude, k)]
+        assert got == want, trial

@@ -455,16 +455,18 @@ def nearest_examples_many(ex: Examples, code: str, E: np.ndarray, exclude: Seque
         return [[] for _ in range(len(E))]
     sims = np.asarray(E, dtype=np.float64) @ np.asarray(ex.E[rows], dtype=np.float64).T  # (n, rows)
     ids = np.asarray(ex.ids, dtype=object)[rows]
+    n = len(E)
     take = min(k + 1, len(rows))  # one spare, in case the segment itself is among them
-    if take < len(rows):
-        top = np.argpartition(-sims, take - 1, axis=1)[:, :take]
-    else:
-        top = np.broadcast_to(np.arange(len(rows)), (len(E), len(rows)))
+    top = (np.argpartition(-sims, take - 1, axis=1)[:, :take] if take < len(rows)
+           else np.broadcast_to(np.arange(len(rows)), (n, len(rows))))
+    top_sims = np.take_along_axis(sims, top, axis=1)
+    order = np.lexsort((top, -top_sims), axis=1)  # best first; ties in row order, as a stable sort would
+    top, top_sims = np.take_along_axis(top, order, axis=1), np.take_along_axis(top_sims, order, axis=1)
+    own = ids[top] == np.asarray(exclude, dtype=object)[:, None]
     out = []
-    for i in range(len(E)):
-        cand = [t for t in top[i] if ids[t] != exclude[i]]
-        cand.sort(key=lambda t: (-sims[i, t], t))  # ties in row order, as a stable sort would
-        out.append([(ex.ids[rows[t]], ex.texts[rows[t]], float(sims[i, t])) for t in cand[:k]])
+    for i in range(n):
+        keep = np.flatnonzero(~own[i])[:k]
+        out.append([(ex.ids[rows[t]], ex.texts[rows[t]], float(v)) for t, v in zip(top[i, keep], top_sims[i, keep])])
     return out
 
 

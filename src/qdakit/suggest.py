@@ -534,8 +534,10 @@ class CodeSuggester(BaseEstimator):
                 continue
             tail = f" | {code}: {definition}" if definition else ""
             near = nearest_examples_many(self.examples_, code, E[rows], [ids[i] for i in rows], _REASON_EXAMPLES)
+            clipped: dict[str, str] = {}  # the same few examples come back for many segments
             for i, found in zip(rows, near):
-                like = "; ".join(f"{x} “{_clip(t, 8)}” ({s:.2f})" for x, t, s in found)
+                like = "; ".join(f"{x} “{clipped[x] if x in clipped else clipped.setdefault(x, _clip(t, 8))}” "
+                                 f"({s:.2f})" for x, t, s in found)
                 out[(i, j)] = f"like human-coded {like}{tail}"
         return out
 

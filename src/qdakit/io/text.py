@@ -138,7 +138,7 @@ def find_speaker_labels(
     >>> [lab.name if lab else None for lab in find_speaker_labels(lines)]
     ['Ann', None, 'Bob', 'Ann', 'Bob']
     """
-    found = [match_label(line) for line in lines]
+    found = [match_label(line) if line else None for line in lines]  # blank lines: half of a typical file
     if speakers is not None:
         allowed = {s.strip() for s in speakers}
         return [lab if lab and lab.name in allowed else None for lab in found]
