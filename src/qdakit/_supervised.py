@@ -151,11 +151,20 @@ def _mark(text: str) -> str:
     return f"xxbos {text} xxeos"
 
 
-def _shape(text: str) -> list[float]:
-    t = text.strip()
-    return [float(t.endswith("?")), float("?" in t), min(t.count("?"), 3) / 3,
-            float(t[:1] in "-\u2013\u2014"), float(t[-1:] in "-\u2013\u2014\u2026"),
-            np.log1p(len(t)) / 5, min(len(re.findall(r"[.!?]+", t)), 10) / 5]
+_SENTENCE_END = re.compile(r"[.!?]+")
+
+
+def _shapes(texts: Sequence[str]) -> np.ndarray:
+    """Question marks, leading/trailing dashes, length and sentence count of each text: ``(n, 7)``."""
+    rows = []
+    for text in texts:
+        t = text.strip()
+        q = t.count("?")
+        rows.append((t.endswith("?"), q > 0, min(q, 3) / 3, t[:1] in "-\u2013\u2014", t[-1:] in "-\u2013\u2014\u2026",
+                     len(t), min(len(_SENTENCE_END.findall(t)), 10) / 5))
+    out = np.array(rows, dtype=np.float64).reshape(len(rows), 7)
+    out[:, 5] = np.log1p(out[:, 5]) / 5
+    return out.astype(np.float32)
 
 
 def _content(text: str | None) -> set[str]:
@@ -164,10 +173,14 @@ def _content(text: str | None) -> set[str]:
     return set(_CONTENT_WORD.findall(text.lower())) - _STOP
 
 
-def _overlap(text: str, other: str | None) -> list[float]:
-    a, b = _content(text), _content(other)
-    n = len(a & b)
-    return [n / (len(a) + 1), n / (len(b) + 1), float(n > 0)]
+def _overlaps(texts: Sequence[str], others: Sequence[str | None]) -> np.ndarray:
+    """Content words each text shares with its neighbour: ``(n, 3)`` (share of each side's words, any)."""
+    rows = []
+    for text, other in zip(texts, others, strict=True):
+        a, b = _content(text), _content(other)
+        n = len(a & b)
+        rows.append((n / (len(a) + 1), n / (len(b) + 1), n > 0))
+    return np.array(rows, dtype=np.float64).reshape(len(rows), 3).astype(np.float32)
 
 
 class _WordBigramTfidf(TfidfVectorizer):
@@ -216,14 +229,13 @@ class FeatureBuilder:
         E = embed(prep.texts)
         w = self.embedding_weight
         blocks: list[np.ndarray] = [w * E]
-        dense_extra = [np.array([_shape(t) for t in prep.texts], dtype=np.float32).reshape(len(prep), -1)]
+        dense_extra = [_shapes(prep.texts)]
         for neighbours in [*prep.before, *prep.after]:
             N = _embed_optional(neighbours, embed, E.shape[1])
             blocks.append(w * N)
             dense_extra.append((E * N).sum(axis=1, keepdims=True))
         if prep.before:
-            dense_extra.append(np.array([_overlap(t, p) for t, p in zip(prep.texts, prep.before[0], strict=True)],
-                                        dtype=np.float32).reshape(len(prep), -1))
+            dense_extra.append(_overlaps(prep.texts, prep.before[0]))
         dense = _dense_csr(np.hstack(blocks + dense_extra).astype(np.float32))
         if self.tfidf_ is not None:
             T = self.tfidf_.transform([_mark(t) for t in prep.texts])
