@@ -117,21 +117,21 @@ def prepare(segments: pd.DataFrame, context: pd.DataFrame | None, n_before: int,
         c = c.sort_values(["transcript_id", "index"], kind="stable")
         c["id"] = c["id"].astype(str)
         c["text"] = c["text"].astype(str).str.strip()
-        pos: dict[str, tuple[np.ndarray, int]] = {}
-        for _, part in c.groupby("transcript_id", sort=False):
-            arr = part["text"].to_numpy()
-            for j, sid in enumerate(part["id"]):
-                pos[sid] = (arr, j)
+        # rows are now in reading order, transcript by transcript: a neighbour is the row k steps
+        # away if it belongs to the same transcript
+        text_at = c["text"].tolist()
+        tid_at = c["transcript_id"].tolist()
+        row_of = dict(zip(c["id"].tolist(), range(len(c))))
         for i, sid in enumerate(ids):
-            if sid not in pos:
+            r = row_of.get(sid)
+            if r is None:
                 continue
-            arr, j = pos[sid]
             for k in range(n_before):
-                if j - k - 1 >= 0:
-                    before[k][i] = arr[j - k - 1]
+                if r - k - 1 >= 0 and tid_at[r - k - 1] == tid_at[r]:
+                    before[k][i] = text_at[r - k - 1]
             for k in range(n_after):
-                if j + k + 1 < len(arr):
-                    after[k][i] = arr[j + k + 1]
+                if r + k + 1 < len(text_at) and tid_at[r + k + 1] == tid_at[r]:
+                    after[k][i] = text_at[r + k + 1]
     return Prepared(ids, texts, groups, order, before, after, has_context), empty
 
 

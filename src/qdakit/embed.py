@@ -348,16 +348,10 @@ class EmbeddingCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con = sqlite3.connect(self.path)
-        self._tune()
         self._con.execute(
             "CREATE TABLE IF NOT EXISTS embeddings (model_id TEXT NOT NULL, sha256 TEXT NOT NULL, "
             "dim INTEGER NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model_id, sha256))")
         self._con.commit()
-
-    def _tune(self) -> None:
-        # a cache is read far more than written: map the file into memory and keep more pages
-        self._con.execute("PRAGMA mmap_size = 268435456")
-        self._con.execute("PRAGMA cache_size = -65536")
 
     @classmethod
     def for_project(cls, project_path: str | os.PathLike[str]) -> EmbeddingCache:

@@ -130,7 +130,6 @@ class _SharedCache(EmbeddingCache):
         super().__init__(path)
         self._con.close()
         self._con = sqlite3.connect(self.path, timeout=timeout)
-        self._tune()
 
 
 @dataclass(frozen=True)
