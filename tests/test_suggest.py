@@ -302,6 +302,17 @@ def test_context_comes_from_the_context_frame() -> None:
     assert prep2.before[0] == [None, "monthly"]
 
 
+def test_context_is_read_in_order_and_never_crosses_transcripts() -> None:
+    ctx = pd.DataFrame({"id": ["b#1", "a#2", "b#0", "a#0", "a#1"], "transcript_id": ["b", "a", "b", "a", "a"],
+                        "index": [1, 2, 0, 0, 1], "text": ["b one", "a two", "b zero", "a zero", "a one"]})
+    prep, _ = prepare(ctx, ctx, 2, 1)  # given shuffled: sorted by transcript, then position
+    got = {i: (b1, b2, a1) for i, b1, b2, a1 in zip(prep.ids, prep.before[0], prep.before[1], prep.after[0])}
+    assert got["a#0"] == (None, None, "a one")
+    assert got["a#2"] == ("a one", "a zero", None)  # a#2 is last in 'a': nothing from 'b' after it
+    assert got["b#0"] == (None, None, "b one")  # first in 'b': nothing from 'a' before it
+    assert got["b#1"] == ("b zero", None, None)
+
+
 def test_context_changes_scores() -> None:
     segs, cods = make_data(8, 30, seed=10)
     a = CodeSuggester(FakeEmbedder(), context_window=(0, 0)).fit(segs, CODEBOOK, cods)
