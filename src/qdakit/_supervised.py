@@ -188,8 +188,8 @@ class _WordBigramTfidf(TfidfVectorizer):
 
     Same tokens, in the same order, as scikit-learn's own analyzer for these
     settings (lowercase, ``token_pattern``, ``ngram_range=(1, 2)``, no stop
-    words); any other setting falls back to it. Tokenising is most of the time
-    a batch re-run spends on scoring cached texts.
+    words); any other setting falls back to it. Tokenising is a large part of
+    scoring texts whose embeddings are cached (a batch re-run).
     """
 
     def build_analyzer(self) -> Callable[[str], list[str]]:
