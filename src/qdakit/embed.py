@@ -139,6 +139,25 @@ def split_token_ranges(text: str, offsets: Sequence[tuple[int, int]], n_max: int
     return out
 
 
+def pool_chunks(P: np.ndarray, owner: Sequence[int], weight: Sequence[int], n_texts: int,
+                long_idx: Sequence[int], window: int) -> np.ndarray:
+    """One unit vector per text from the embeddings ``P`` of its pieces.
+
+    ``owner[j]`` is the text of piece ``j`` and ``weight[j]`` its length in tokens
+    (1 for a text embedded whole): a long text gets the length-weighted mean of its
+    chunks. Warns :class:`LongTextWarning` naming the long texts ``long_idx``.
+    """
+    out = np.zeros((n_texts, P.shape[1]), dtype=np.float64)
+    np.add.at(out, np.asarray(owner), P * np.asarray(weight, dtype=np.float64)[:, None])
+    shown = ", ".join(map(str, long_idx[:10])) + (" ..." if len(long_idx) > 10 else "")
+    warnings.warn(
+        f"{len(long_idx)} of {n_texts} texts are longer than the model's window "
+        f"({window} tokens) and were split into chunks whose embeddings were averaged "
+        f"(texts {shown}). Shorter segments (paragraphs) give sharper suggestions.",
+        LongTextWarning, stacklevel=3)
+    return _normalise(out)
+
+
 class SentenceTransformerEmbedder:
     """Embed with a sentence-transformers model (default: the bundled all-MiniLM-L6-v2).
 
@@ -286,18 +305,9 @@ class SentenceTransformerEmbedder:
                 weight.append(1)
         P = self._encode_sorted(pieces, batch_size or self.batch_size, show_progress)
         if long_idx:
-            out = np.zeros((len(texts), P.shape[1]), dtype=np.float64)
-            np.add.at(out, np.asarray(owner), P * np.asarray(weight, dtype=np.float64)[:, None])
-            X = _normalise(out)
             self.last_chunked = long_idx
             self.n_chunked += len(long_idx)
-            shown = ", ".join(map(str, long_idx[:10])) + (" ..." if len(long_idx) > 10 else "")
-            warnings.warn(
-                f"{len(long_idx)} of {len(texts)} texts are longer than the model's window "
-                f"({window} tokens) and were split into chunks whose embeddings were averaged "
-                f"(texts {shown}). Shorter segments (paragraphs) give sharper suggestions.",
-                LongTextWarning, stacklevel=2)
-            return X
+            return pool_chunks(P, owner, weight, len(texts), long_idx, window)
         self.last_chunked = []
         return P
 

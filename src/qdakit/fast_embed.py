@@ -55,11 +55,11 @@ import numpy as np
 
 from .embed import (
     DEFAULT_MODEL_ID,
-    LongTextWarning,
     SentenceTransformerEmbedder,
     _check_texts,
     _normalise,
     default_model_path,
+    pool_chunks,
     split_token_ranges,
 )
 from .errors import QdakitError
@@ -338,15 +338,7 @@ class _TokenBatched:
         if not long_idx:
             return P
         self.n_chunked += len(long_idx)
-        out = np.zeros((len(texts), P.shape[1]), dtype=np.float64)
-        np.add.at(out, np.asarray(owner), P * np.asarray(weight, dtype=np.float64)[:, None])
-        shown = ", ".join(map(str, long_idx[:10])) + (" ..." if len(long_idx) > 10 else "")
-        warnings.warn(
-            f"{len(long_idx)} of {len(texts)} texts are longer than the model's window "
-            f"({window} tokens) and were split into chunks whose embeddings were averaged "
-            f"(texts {shown}). Shorter segments (paragraphs) give sharper suggestions.",
-            LongTextWarning, stacklevel=2)
-        return _normalise(out)
+        return pool_chunks(P, owner, weight, len(texts), long_idx, window)
 
     def _run_sorted(self, pieces: list[list[int]], batch_size: int, pad_id: int,
                     show_progress: bool) -> np.ndarray:
