@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from ._cli_common import DEFAULT_PROJECT, ProjectOpt, console, err
 from .errors import QdakitError
 from .importer import apply_attributes, collect_paths, import_files
 from .io.codebook import read_codebook, write_codebook
@@ -36,15 +36,6 @@ app.add_typer(codebook_app, name="codebook")
 codings_app = typer.Typer(help="Import and list human codings.", no_args_is_help=True)
 app.add_typer(codings_app, name="codings")
 
-# piped output (logs, CI) gets room for the agreement tables; a terminal keeps its own width
-console = Console() if sys.stdout.isatty() else Console(width=120)
-err = Console(stderr=True)
-
-ProjectOpt = Annotated[
-    Path,
-    typer.Option("--project", "-p", envvar="QDAKIT_PROJECT", help="Project file.", show_default=True),
-]
-DEFAULT_PROJECT = Path("project.qdakit")
 
 
 def _open(path: Path) -> Project:

@@ -5,13 +5,11 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -22,16 +20,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from ._cli_common import DEFAULT_PROJECT, ProjectOpt, console, err
+
 __all__ = ["register"]
 
-console = Console() if sys.stdout.isatty() else Console(width=120)
-err = Console(stderr=True)
-
-ProjectOpt = Annotated[
-    Path,
-    typer.Option("--project", "-p", envvar="QDAKIT_PROJECT", help="Project file.", show_default=True),
-]
-DEFAULT_PROJECT = Path("project.qdakit")
 
 
 def batch(
