@@ -423,7 +423,38 @@ class TokenSortedEmbedder(_TokenBatched, SentenceTransformerEmbedder):
         return state
 
 
-class OnnxEmbedder(_TokenBatched):
+class _BuiltModel:
+    """An embedder whose model is built offline into a folder with a manifest (``static``, ``onnx``).
+
+    Subclasses set ``_kind`` and ``_build()``; ``path``, ``build`` and ``_manifest``
+    are set by their ``__init__``.
+    """
+
+    _kind: str
+    path: str | os.PathLike[str] | None
+    build: bool
+    _manifest: dict[str, Any] | None
+
+    def _build(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def folder(self) -> Path:
+        return model_dir(self._kind, self.path)
+
+    def _meta(self) -> dict[str, Any]:
+        if self._manifest is None:
+            if not (self.folder / _MANIFEST).is_file() and self.build:
+                self._build()
+            self._manifest = _read_manifest(self.folder)
+        return self._manifest
+
+    @property
+    def dim(self) -> int:
+        return int(self._meta()["dim"])
+
+
+class OnnxEmbedder(_BuiltModel, _TokenBatched):
     """The bundled model exported to ONNX, int8-quantised, run with onnxruntime on CPU.
 
     Parameters
@@ -435,6 +466,8 @@ class OnnxEmbedder(_TokenBatched):
         :func:`qdakit.pipeline.configure_threads`)
     build : build the model if it is missing
     """
+
+    _kind = "onnx"
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, batch_size: int = 64,
                  threads: int | None = None, build: bool = True) -> None:
@@ -452,25 +485,13 @@ class OnnxEmbedder(_TokenBatched):
     def __repr__(self) -> str:
         return f"OnnxEmbedder({str(self.folder)!r})"
 
-    @property
-    def folder(self) -> Path:
-        return model_dir("onnx", self.path)
-
-    def _meta(self) -> dict[str, Any]:
-        if self._manifest is None:
-            if not (self.folder / _MANIFEST).is_file() and self.build:
-                build_onnx(self.path)
-            self._manifest = _read_manifest(self.folder)
-        return self._manifest
+    def _build(self) -> None:
+        build_onnx(self.path)
 
     @property
     def model_id(self) -> str:
         m = self._meta()
         return f"{m['source']}+onnx-int8{'-pc' if m['per_channel'] else ''}-{m['weights_sha256'][:8]}"
-
-    @property
-    def dim(self) -> int:
-        return int(self._meta()["dim"])
 
     def _load(self) -> Any:
         if self._session is None:
@@ -508,7 +529,7 @@ class OnnxEmbedder(_TokenBatched):
         return state
 
 
-class StaticEmbedder:
+class StaticEmbedder(_BuiltModel):
     """model2vec static embeddings distilled from the bundled model.
 
     A text's vector is the (SIF-weighted) mean of its tokens' static vectors,
@@ -526,6 +547,8 @@ class StaticEmbedder:
     build : build the model if it is missing
     """
 
+    _kind = "static"
+
     def __init__(self, path: str | os.PathLike[str] | None = None, *, batch_size: int = 1024,
                  build: bool = True) -> None:
         self.path = path
@@ -537,25 +560,13 @@ class StaticEmbedder:
     def __repr__(self) -> str:
         return f"StaticEmbedder({str(self.folder)!r})"
 
-    @property
-    def folder(self) -> Path:
-        return model_dir("static", self.path)
-
-    def _meta(self) -> dict[str, Any]:
-        if self._manifest is None:
-            if not (self.folder / _MANIFEST).is_file() and self.build:
-                build_static(self.path)
-            self._manifest = _read_manifest(self.folder)
-        return self._manifest
+    def _build(self) -> None:
+        build_static(self.path)
 
     @property
     def model_id(self) -> str:
         m = self._meta()
         return f"{m['source']}+static-m2v{m['pca_dims']}-{m['weights_sha256'][:8]}"
-
-    @property
-    def dim(self) -> int:
-        return int(self._meta()["dim"])
 
     def _load(self) -> Any:
         if self._model is None:
