@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from qdakit import (Code, Codebook, CodebookError, CodingError, DuplicateTranscriptError, Project,
-                    ProjectError, Suggestion)
+                    ProjectError, Suggestion, store)
 
 from support import make_transcript
 
@@ -167,8 +167,26 @@ def test_version_1_project_is_migrated_on_open(tmp_path):
     con.commit()
     con.close()
     with Project.open(path) as p:
-        assert p._scalar("SELECT value FROM meta WHERE key = 'schema_version'") == "2"
+        assert p._scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(store.SCHEMA_VERSION)
         assert p.precoded("m") == set()
+
+
+def test_version_2_project_loses_the_redundant_segment_index(tmp_path):
+    path = tmp_path / "old.qdakit"
+    Project.create(path).close()
+    con = sqlite3.connect(path)
+    con.execute("CREATE INDEX segments_transcript ON segments(transcript_id)")  # as version 2 made it
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with Project.open(path) as p:
+        assert p._scalar("SELECT value FROM meta WHERE key = 'schema_version'") == "3"
+        names = {r[0] for r in p._con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "segments_transcript" not in names
+        # lookups by transcript still go through an index (the one of UNIQUE (transcript_id, idx))
+        plan = " ".join(str(tuple(r)) for r in p._con.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM segments WHERE transcript_id = ? ORDER BY idx", ("t",)))
+        assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, plan
 
 
 def test_lookups_for_resuming_a_batch(project):

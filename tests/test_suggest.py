@@ -423,19 +423,30 @@ def test_zero_shot_needs_real_similarity_not_just_a_relative_win() -> None:
     assert {x.segment_id for x in strict.suggest(segs)} == {"a"}
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(alphabet="ab cD?!.,'\u00e9\u00df1_-\n", max_size=40), min_size=1, max_size=8))
-def test_fast_bigram_tfidf_matches_scikit_learn(docs):
+_TFIDF_TEXT = st.text(alphabet="ab cD?!.,'\u00e9\u00df1_-\n", max_size=40)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_TFIDF_TEXT, min_size=1, max_size=8), st.lists(_TFIDF_TEXT, max_size=6),
+       st.sampled_from([1, 2]), st.booleans(), st.sampled_from(["l2", "l1", None]))
+def test_fast_bigram_tfidf_matches_scikit_learn(docs, unseen, min_df, sublinear, norm):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from qdakit._supervised import _TOKEN, _WordBigramTfidf
 
-    params = {"ngram_range": (1, 2), "sublinear_tf": True, "token_pattern": _TOKEN, "dtype": np.float32}
-    if not any(TfidfVectorizer(**params).build_analyzer()(d) for d in docs):
-        return  # no token at all: both refuse to fit an empty vocabulary
-    ours, theirs = _WordBigramTfidf(**params).fit(docs), TfidfVectorizer(**params).fit(docs)
+    params = {"ngram_range": (1, 2), "sublinear_tf": sublinear, "token_pattern": _TOKEN, "dtype": np.float32,
+              "min_df": min_df, "norm": norm}
+    theirs = TfidfVectorizer(**params)
+    try:
+        theirs.fit(docs)
+    except ValueError:
+        return  # no token at all (or none in two documents): both refuse to fit an empty vocabulary
+    ours = _WordBigramTfidf(**params).fit(docs)
     assert ours.vocabulary_ == theirs.vocabulary_
-    assert np.array_equal(ours.transform(docs).toarray(), theirs.transform(docs).toarray())
+    for batch in (docs, unseen + docs[:1]):  # features counted twice, out of vocabulary, empty documents
+        mine, ref = ours.transform(batch), theirs.transform(batch)
+        assert mine.shape == ref.shape and mine.dtype == ref.dtype and mine.has_sorted_indices
+        assert np.array_equal(mine.toarray(), ref.toarray())
     for d in docs:
         assert ours.build_analyzer()(d) == theirs.build_analyzer()(d)
     # any other setting falls back to scikit-learn's analyzer
@@ -463,3 +474,21 @@ def test_nearest_examples_at_once_match_one_at_a_time():
         got = [[(i, t, round(s, 9)) for i, t, s in found]
                for found in nearest_examples_many(ex, "c", E, exclude, k)]
         assert got == want, trial
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 6), st.integers(0, 7), st.integers(0, 5), st.floats(0.0, 1.0), st.integers(0, 2**31 - 1))
+def test_sparse_and_dense_blocks_side_by_side_match_hstack(n, n_sparse, n_dense, density, seed):
+    from scipy import sparse
+
+    from qdakit._supervised import _beside
+
+    rng = np.random.default_rng(seed)
+    T = sparse.random(n, n_sparse, density=density, format="csr", dtype=np.float32, random_state=seed)
+    D = rng.choice([0.0, 0.5, -2.0], size=(n, n_dense)).astype(np.float32)  # zeros stay stored entries
+    got = _beside(T, D)
+    want = sparse.hstack([T, sparse.csr_matrix(D)], format="csr", dtype=np.float32)
+    assert got.shape == (n, n_sparse + n_dense) and got.dtype == np.float32
+    assert np.array_equal(got.toarray(), want.toarray())
+    assert got.nnz == T.nnz + n * n_dense and got.has_sorted_indices
+    assert np.array_equal(_beside(None, D).toarray(), D)

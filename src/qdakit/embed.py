@@ -456,7 +456,7 @@ class CachedEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         rows = [hits[i] if i in hits else new[t] for i, t in enumerate(texts)]
-        return np.vstack(rows).astype(np.float32, copy=False)
+        return np.array(rows, dtype=np.float32)
 
 
 # --------------------------------------------------------------------------------------

@@ -229,7 +229,7 @@ class _ChunkEmbedder:
         self.prefetch(texts)
         if not len(texts):
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.vstack([self._memo[t] for t in texts]).astype(np.float32, copy=False)
+        return np.array([self._memo[t] for t in texts], dtype=np.float32)
 
     def clear(self) -> None:
         self._memo.clear()
