@@ -288,3 +288,26 @@ def test_copies_inside_one_chunk_are_reported_not_fatal(setup, tmp_path):
     copy.write_text(files[0].read_text(encoding="utf-8"), encoding="utf-8")
     report = run_batch(p, [files[0], copy, files[1]], embedder=FakeEmbedder(dim=128), **PARAMS)
     assert report.transcripts_added == 2 and len(report.errors) == 1 and "copy-of-b000" in report.errors[0]
+
+
+def test_heap_before_the_run_is_kept_out_of_collection_only_during_it(setup):
+    import gc
+
+    p, files, _ = setup
+    during: list[int] = []
+    run_batch(p, files[:2], embedder=FakeEmbedder(dim=128), chunk_bytes=1,
+              progress=lambda _: during.append(gc.get_freeze_count()), **PARAMS)
+    assert during[0] == 0 and min(during[1:]) > 0  # frozen while chunks run (not before the first)
+    assert gc.get_freeze_count() == 0  # and thawed after
+    empty = files[0].parent / "zz-empty.txt"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(ImportFormatError):  # thawed when the run fails, too
+        run_batch(p, [files[2], empty], embedder=FakeEmbedder(dim=128), chunk_bytes=1, **PARAMS)
+    assert gc.get_freeze_count() == 0 and p.precoded_sources([str(files[2])], p.suggestions()["model"][0])
+    gc.freeze()  # someone else's freeze (before forking workers) is theirs to undo
+    try:
+        frozen = gc.get_freeze_count()
+        run_batch(p, files[4:6], embedder=FakeEmbedder(dim=128), chunk_bytes=1, **PARAMS)
+        assert gc.get_freeze_count() > frozen // 2  # still frozen (objects freed by refcount leave it)
+    finally:
+        gc.unfreeze()

@@ -525,12 +525,10 @@ def nearest_examples_many(ex: Examples, code: str, E: np.ndarray, exclude: Seque
     top_sims = np.take_along_axis(sims, top, axis=1)
     order = np.lexsort((top, -top_sims), axis=1)  # best first; ties in row order, as a stable sort would
     top, top_sims = np.take_along_axis(top, order, axis=1), np.take_along_axis(top_sims, order, axis=1)
-    own = ids[top] == np.asarray(exclude, dtype=object)[:, None]
-    out = []
-    for i in range(n):
-        keep = np.flatnonzero(~own[i])[:k]
-        out.append([(ex.ids[rows[t]], ex.texts[rows[t]], float(v)) for t, v in zip(top[i, keep], top_sims[i, keep])])
-    return out
+    keep = ids[top] != np.asarray(exclude, dtype=object)[:, None]
+    keep &= np.cumsum(keep, axis=1) <= k  # the first k that are not the segment itself
+    return [[(ex.ids[t], ex.texts[t], v) for t, v, m in zip(ts, vs, ms) if m]
+            for ts, vs, ms in zip(rows[top].tolist(), top_sims.tolist(), keep.tolist())]
 
 
 class TrainingData(NamedTuple):

@@ -76,7 +76,7 @@ from ._supervised import (
 from ._zeroshot import Prototypes, build_prototypes, similarities, softmax_scores
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import NotFittedError
-from .model import Codebook, Suggestion
+from .model import Codebook, Suggestion, utcnow
 
 __all__ = [
     "Classifier",
@@ -507,7 +507,8 @@ class CodeSuggester(BaseEstimator):
                      and (sid, self.codes_[j]) not in self.known_pairs_]
             picked += [(int(i), int(j)) for j in above[:top_k]]
         reasons = self._reasons(picked, E, prep.ids)
-        return [Suggestion(prep.ids[i], self.codes_[j], float(P[i, j]), self.model_id_, reasons[i, j])
+        made = utcnow()  # one call, one time (reading the clock per suggestion cost more than storing them)
+        return [Suggestion(prep.ids[i], self.codes_[j], float(P[i, j]), self.model_id_, reasons[i, j], created=made)
                 for i, j in picked]
 
     # ------------------------------------------------------------------ reasons

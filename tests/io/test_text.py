@@ -256,3 +256,24 @@ def test_offsets_always_match(lines):
     parsed.check()
     for turn in parsed.turns:
         assert turn.text and turn.text == turn.text.strip()
+
+
+_LABELISH = st.text(alphabet="AnB1 .:：[]()*-–\t'’_xé0", max_size=24)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_LABELISH, st.sampled_from(["", " ", "\t", "x", "Hello there", ":", "]", "**", "：好"]))
+def test_label_of_a_line_is_the_label_of_its_head(head, rest):
+    # match_label checks only the matched head of a line, once per head: that must give what
+    # checking the match of the whole line gives, whatever follows the head
+    line = head + rest
+    m = text_module._LABEL.match(line)
+    assert match_label(line) == (text_module._checked(m) if m else None)
+
+
+def test_turn_text_is_trimmed_and_its_offsets_point_at_it(tmp_path):
+    raw = "Title\n\nAnn:   \t spaced out  \n\nBob:\tx\nAnn: \u00a0nbsp\u00a0 \nBob:    \n"
+    p = write_file(tmp_path, raw, "t.txt")
+    t = read_text(p)
+    assert [(u.speaker, u.text) for u in t.turns] == [("Ann", "spaced out"), ("Bob", "x"), ("Ann", "nbsp")]
+    assert all(t.text[u.start:u.end] == u.text for u in t.turns)

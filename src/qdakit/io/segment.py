@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -42,6 +43,7 @@ def slugify(name: str) -> str:
     return slug or "transcript"
 
 
+@lru_cache(maxsize=4096)
 def looks_like_researcher(speaker: str | None) -> bool:
     """True for labels such as ``Interviewer``, ``Moderator``, ``Facilitator 2``, ``I``."""
     return bool(speaker) and bool(_RESEARCHER_LABEL.match(speaker.strip()))  # type: ignore[union-attr]
@@ -73,17 +75,18 @@ def segment(
     tid = transcript_id or slugify(parsed.name)
     transcript = Transcript(tid, parsed.name, parsed.text, parsed.source, dict(parsed.attributes))
     segments: list[Segment] = []
+    text = parsed.text
     for turn in parsed.turns:
-        pieces = [(turn.start, turn.end)] if by == "turn" else _paragraphs(parsed.text, turn.start, turn.end)
+        pieces = [(turn.start, turn.end)] if by == "turn" else _paragraphs(text, turn.start, turn.end)
         for start, end in pieces:
-            start, end = _trim(parsed.text, start, end)
+            start, end = _trim(text, start, end)
             if end <= start:
                 continue
-            segments.append(Segment(
-                id=f"{tid}#{len(segments)}", transcript_id=tid, index=len(segments),
-                speaker=turn.speaker, text=parsed.text[start:end], start=start, end=end,
-                start_time=turn.start_time, end_time=turn.end_time,
-            ))
+            n = len(segments)
+            piece = turn.text if (start, end) == (turn.start, turn.end) else text[start:end]
+            segments.append(Segment(id=f"{tid}#{n}", transcript_id=tid, index=n, speaker=turn.speaker,
+                                    text=piece, start=start, end=end, start_time=turn.start_time,
+                                    end_time=turn.end_time))
     if not segments:
         raise ImportFormatError(f"{parsed.source or parsed.name}: no text found to segment")
     return transcript, segments

@@ -46,6 +46,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .base import ParsedTranscript, Turn, parse_timestamp, read_text_file
@@ -104,8 +105,22 @@ def match_label(line: str) -> Label | None:
     True
     """
     m = _LABEL.match(line)
-    if not m:
-        return None
+    return _label(m.group(0)) if m else None
+
+
+@lru_cache(maxsize=4096)
+def _label(head: str) -> Label | None:
+    """The label of a line that starts with ``head``, a whole match of ``_LABEL``.
+
+    Matching ``head`` alone gives the same groups as matching the line, so the
+    checks depend on the head only; a transcript repeats a few heads, which are
+    checked once.
+    """
+    return _checked(_LABEL.match(head))  # type: ignore[arg-type]
+
+
+def _checked(m: re.Match[str]) -> Label | None:
+    """The label a match of ``_LABEL`` names, unless it is not a speaker's name."""
     if m["bold"]:
         name, form = m["bold"], "bold"
     elif m["bracket"]:
@@ -170,14 +185,12 @@ def _labels_start_every_paragraph(lines: Sequence[str], found: list[Label | None
     return True
 
 
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    """Shrink ``start:end`` so that ``text[start:end]`` has no outer whitespace."""
+def _trimmed(text: str, start: int, end: int) -> tuple[int, str]:
+    """Where ``text[start:end]`` begins without its outer whitespace, and that stripped text."""
     span = text[start:end]
     stripped = span.strip()
-    if not stripped:
-        return start, start
-    start += len(span) - len(span.lstrip())
-    return start, start + len(stripped)
+    # the first occurrence of the stripped text is where it starts: only whitespace comes before
+    return (start + span.find(stripped), stripped) if stripped else (start, "")
 
 
 def read_text(
@@ -245,9 +258,9 @@ def parse_text(text: str, name: str, *, source: str | None = None,
     turns: list[Turn] = []
 
     def close(speaker: str | None, begin: int, end: int, line: int, time: float | None) -> None:
-        s, e = _trimmed(text, begin, end)
-        if e > s:
-            turns.append(Turn(speaker, text[s:e], s, e, start_time=time, line=line))
+        s, stripped = _trimmed(text, begin, end)
+        if stripped:
+            turns.append(Turn(speaker, stripped, s, s + len(stripped), start_time=time, line=line))
 
     if any(labels):
         current: tuple[Label, int, int] | None = None  # label, line number, text start
