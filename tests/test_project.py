@@ -171,7 +171,7 @@ def test_version_1_project_is_migrated_on_open(tmp_path):
         assert p.precoded("m") == set()
 
 
-def test_version_2_project_loses_the_redundant_segment_index(tmp_path):
+def test_version_2_project_gets_the_indexes_of_version_3(tmp_path):
     path = tmp_path / "old.qdakit"
     Project.create(path).close()
     con = sqlite3.connect(path)
@@ -187,6 +187,13 @@ def test_version_2_project_loses_the_redundant_segment_index(tmp_path):
         plan = " ".join(str(tuple(r)) for r in p._con.execute(
             "EXPLAIN QUERY PLAN SELECT * FROM segments WHERE transcript_id = ? ORDER BY idx", ("t",)))
         assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, plan
+        # the next transcript's position comes from an index, not a scan past every transcript's text
+        plan = " ".join(str(tuple(r)) for r in p._con.execute(
+            "EXPLAIN QUERY PLAN SELECT coalesce(max(position), -1) FROM transcripts"))
+        assert "transcripts_position" in plan, plan
+        plan = " ".join(str(tuple(r)) for r in p._con.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM transcripts WHERE source IN (?, ?)", ("a.txt", "b.txt")))
+        assert "transcripts_source" in plan, plan
 
 
 def test_lookups_for_resuming_a_batch(project):

@@ -492,3 +492,25 @@ def test_sparse_and_dense_blocks_side_by_side_match_hstack(n, n_sparse, n_dense,
     assert np.array_equal(got.toarray(), want.toarray())
     assert got.nnz == T.nnz + n * n_dense and got.has_sorted_indices
     assert np.array_equal(_beside(None, D).toarray(), D)
+
+
+def test_all_codes_scored_at_once_match_each_model_scored_alone():
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import BernoulliNB
+
+    from qdakit._supervised import calibrated, calibrated_many
+
+    rng = np.random.default_rng(3)
+    X = sparse.random(200, 40, density=0.3, format="csr", dtype=np.float32, random_state=3)
+    models = []
+    for k in range(4):
+        y = rng.integers(0, 2, 200)
+        clf = BernoulliNB().fit(X, y) if k == 3 else LogisticRegression(C=0.5 + k).fit(X, y)
+        raw = clf.decision_function(X) if k < 3 else clf.predict_proba(X)[:, 1]
+        cal = None if k == 0 else LogisticRegression(C=1e4).fit(np.asarray(raw, float).reshape(-1, 1), y)
+        models.append((clf, cal))
+    together = calibrated_many(models, X)
+    alone = np.column_stack([calibrated(clf, cal, X) for clf, cal in models])
+    assert np.array_equal(together, alone)  # to the last bit: same arithmetic, same precision
+    assert np.array_equal(calibrated_many(models[3:], X)[:, 0], alone[:, 3])

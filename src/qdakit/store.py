@@ -32,6 +32,11 @@ _MIGRATIONS: dict[int, list[str]] = {
         # the UNIQUE (transcript_id, idx) index already serves lookups by transcript; a second
         # index on transcript_id alone only slowed every segment insert (by a fifth)
         "DROP INDEX IF EXISTS segments_transcript",
+        # adding transcripts asks for max(position): without an index that read every row,
+        # past each transcript's text, once per batch chunk (quadratic in the project's size)
+        "CREATE INDEX IF NOT EXISTS transcripts_position ON transcripts(position)",
+        # a batch run (and its resumption) asks, chunk by chunk, which source files are done
+        "CREATE INDEX IF NOT EXISTS transcripts_source ON transcripts(source)",
     ],
 }
 

@@ -62,7 +62,7 @@ from ._supervised import (
     FeatureBuilder,
     Prepared,
     TrainingData,
-    calibrated,
+    calibrated_many,
     collect_labels,
     default_classifier,
     fit_code,
@@ -424,13 +424,16 @@ class CodeSuggester(BaseEstimator):
         sup = np.full((n, k), np.nan)
         zs = np.full((n, k), np.nan)
         sim = np.full((n, k), np.nan)
+        scored = [j for j, name in enumerate(self.codes_) if name in self.models_] if X is not None else []
+        if scored:  # every code's classifier in one pass over X
+            sup[:, scored] = calibrated_many([(self.models_[self.codes_[j]].classifier,
+                                               self.models_[self.codes_[j]].calibrator) for j in scored], X)
         for j, name in enumerate(self.codes_):
             if name in self.prototypes_.codes:
                 jj = self.prototypes_.codes.index(name)
                 zs[:, j], sim[:, j] = Z[:, jj], S[:, jj]
             m = self.models_.get(name)
             if m is not None and X is not None:
-                sup[:, j] = calibrated(m.classifier, m.calibrator, X)
                 scores[:, j] = sup[:, j] if np.isnan(zs[:, j]).all() else (
                     m.weight * sup[:, j] + (1 - m.weight) * zs[:, j])
             elif not np.isnan(zs[:, j]).all():
