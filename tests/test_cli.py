@@ -43,6 +43,32 @@ def test_errors_are_one_clear_line_not_a_traceback(tmp_path):
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize("argv, message", [(["--nope"], "No such option: --nope"),
+                                            (["batch", "--bogus", "x"], "No such option: --bogus"),
+                                            (["nosuchcmd"], "No such command")])
+def test_usage_errors_are_a_message_and_the_usage_line(argv, message, monkeypatch, capsys):
+    from qdakit.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["qdakit", *argv])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and message in err and "Usage:" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv, shown", [(["--help"], "batch"), (["-h"], "batch"), (["batch", "-h"], "--backend"),
+                                         (["codebook", "load", "-h"], "Usage")])
+def test_help_exits_cleanly(argv, shown, monkeypatch, capsys):
+    from qdakit.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["qdakit", *argv])
+    try:
+        main()
+    except SystemExit as exit_:
+        assert exit_.code in (0, None)
+    assert shown in capsys.readouterr().out
+
+
 def test_demo_script_runs_on_example_study(tmp_path):
     if not (EXAMPLES / "interviews").is_dir():
         pytest.skip("example interviews not present")

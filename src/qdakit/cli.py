@@ -30,6 +30,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
 codebook_app = typer.Typer(help="Load, show and export the codebook.", no_args_is_help=True)
 app.add_typer(codebook_app, name="codebook")
@@ -611,15 +612,30 @@ def main() -> None:
     except typer.Abort:
         err.print("aborted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
+    except Exception as exc:
+        usage, leave = _click_exceptions()
+        if isinstance(exc, usage):  # a wrong option or command: its message and the usage line
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        if isinstance(exc, leave):
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         raise
+
+
+def _click_exceptions() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
+    """(usage errors, exits) of click, and of the copy of click that newer typer versions carry."""
+    usage: list[type[Exception]] = []
+    leave: list[type[Exception]] = [typer.Exit]
+    if hasattr(typer, "TyperException"):  # typer >= 0.24 vendors click; its errors derive from this
+        usage.append(typer.TyperException)
+    try:
+        import click
+    except ImportError:  # pragma: no cover - typer without click installed beside it
+        pass
+    else:
+        usage.append(click.exceptions.ClickException)
+        leave.append(click.exceptions.Exit)
+    return tuple(usage), tuple(leave)
 
 
 if __name__ == "__main__":
