@@ -218,6 +218,32 @@ def test_unreadable_files_are_reported_or_stop_the_run(setup, tmp_path):
     assert len(p.transcripts()) == 4 + 8  # the chunks before the bad file are stored
     report = run_batch(p, files + [bad], embedder=emb, chunk_bytes=1, on_error="skip", **PARAMS)
     assert report.files_skipped == 8 and len(report.errors) == 1 and "b999.txt" in report.errors[0]
+    assert report.errors[0].count(str(bad)) == 1  # the file is named once, not once per layer
+
+
+def survey_table(folder: Path, name: str = "wave3.csv") -> Path:
+    """Open answers to one question, a row per respondent; some left it blank, two answered alike."""
+    rows = ["respondent,answer,age"] + [f"R{k:02d},\"{text}\",{30 + k}" for k, text in enumerate(TALK)]
+    rows += ["R90,,41", "R91,No.,52", "R92,No.,60"]
+    f = folder / name
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return f
+
+
+def test_survey_tables_are_batched_with_their_columns(setup, tmp_path):
+    p, _, _ = setup
+    table = survey_table(tmp_path)
+    emb = FakeEmbedder(dim=128)
+    report = run_batch(p, [table], embedder=emb, on_error="skip", **PARAMS)  # no 'text' column
+    assert report.transcripts_added == 0 and "no column 'text'" in report.errors[0]
+    columns = {"text": "answer", "speaker": "respondent", "skip_empty": True}
+    report = run_batch(p, [table], embedder=emb, columns=columns, **PARAMS)
+    assert not report.errors and report.transcripts_added == 1  # the table is one transcript, named after it
+    seg = p.segments(p.find_transcript(name="wave3")["id"])
+    assert len(seg) == len(TALK) + 2 and seg["speaker"].tolist()[-2:] == ["R91", "R92"]  # the blank answer left out
+    assert report.segments_precoded == len(seg) and set(p.suggestions()["segment_id"]) <= set(seg["id"])
+    again = run_batch(p, [table], embedder=emb, columns=columns, **PARAMS)
+    assert again.files_skipped == 1 and again.segments_precoded == 0
 
 
 def test_existing_transcripts_are_precoded_not_reimported_and_clashes_skipped(setup, tmp_path):
@@ -280,6 +306,13 @@ def test_cli_batch(setup, monkeypatch):
     assert r.exit_code == 0 and "8 of 8 files already done" in r.output
     r = runner.invoke(app, ["batch", str(files[0]), "-p", str(path), "--backend", "ray"])
     assert r.exit_code != 0 and "local" in r.output
+    table = survey_table(files[0].parent)
+    r = runner.invoke(app, ["batch", str(table), "-p", str(path), "--min-examples", "3", "--min-similarity", "0",
+                            "--text-column", "answer", "--transcript-column", "respondent", "--speaker-column", "",
+                            "--skip-empty"])
+    # a transcript per respondent: the two alike answers clash, and are listed (exit 1), not fatal
+    assert r.exit_code == 1 and f"of {len(TALK) + 1} new transcripts" in r.output, r.output
+    assert "not pre-coded (1 file(s) or transcript(s))" in r.output and "R92" in r.output
 
 
 def test_copies_inside_one_chunk_are_reported_not_fatal(setup, tmp_path):

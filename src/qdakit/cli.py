@@ -16,7 +16,17 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ._cli_common import DEFAULT_PROJECT, ProjectOpt, console, err
+from ._cli_common import (
+    DEFAULT_PROJECT,
+    ProjectOpt,
+    SkipEmptyOpt,
+    SpeakerColumnOpt,
+    TextColumnOpt,
+    TranscriptColumnOpt,
+    console,
+    err,
+    table_options,
+)
 from .errors import QdakitError
 from .importer import apply_attributes, collect_paths, import_files
 from .io.codebook import read_codebook, write_codebook
@@ -68,9 +78,10 @@ def import_cmd(
     encoding: Annotated[Optional[str], typer.Option(help="Force a text encoding, e.g. latin-1.")] = None,
     moderator: Annotated[Optional[list[str]], typer.Option(
         "--moderator", help="Speaker label of the moderator (repeatable); default: researcher roles.")] = None,
-    text_column: Annotated[str, typer.Option(help="Tables: column with the segment text.")] = "text",
-    speaker_column: Annotated[str, typer.Option(help="Tables: column with the speaker.")] = "speaker",
-    transcript_column: Annotated[str, typer.Option(help="Tables: column naming the transcript.")] = "transcript",
+    text_column: TextColumnOpt = "text",
+    speaker_column: SpeakerColumnOpt = "speaker",
+    transcript_column: TranscriptColumnOpt = "transcript",
+    skip_empty: SkipEmptyOpt = False,
     lenient_attributes: Annotated[bool, typer.Option(
         help="Skip attribute rows naming unknown speakers instead of failing.")] = False,
 ) -> None:
@@ -104,7 +115,7 @@ def import_cmd(
         report = import_files(
             p, paths, attributes=attributes or [], questions=questions, segment_by=by,  # type: ignore[arg-type]
             encoding=encoding, moderators=moderator,
-            columns={"text": text_column, "speaker": speaker_column, "transcript": transcript_column},
+            columns=table_options(text_column, speaker_column, transcript_column, skip_empty),
             strict_attributes=not lenient_attributes, progress=step)
     console.print(f"Imported [bold]{len(report.transcripts)}[/bold] transcripts, "
                   f"[bold]{report.segments}[/bold] segments into {project}.")

@@ -20,7 +20,17 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from ._cli_common import DEFAULT_PROJECT, ProjectOpt, console, err
+from ._cli_common import (
+    DEFAULT_PROJECT,
+    ProjectOpt,
+    SkipEmptyOpt,
+    SpeakerColumnOpt,
+    TextColumnOpt,
+    TranscriptColumnOpt,
+    console,
+    err,
+    table_options,
+)
 
 __all__ = ["register"]
 
@@ -53,6 +63,10 @@ def batch(
         help="Codes not yet learned are suggested only above this cosine to their definition.")] = 0.3,
     stop_on_error: Annotated[bool, typer.Option(
         "--stop-on-error", help="Stop at the first unreadable file (default: list it and go on).")] = False,
+    text_column: TextColumnOpt = "text",
+    speaker_column: SpeakerColumnOpt = "speaker",
+    transcript_column: TranscriptColumnOpt = "transcript",
+    skip_empty: SkipEmptyOpt = False,
 ) -> None:
     """Import and pre-code many transcript files, in checkpointed chunks: rerun to resume.
 
@@ -96,6 +110,7 @@ def batch(
             report = run_batch(p, files, embedder=spec, backend=runner, chunk_bytes=max(1, chunk_kb) * 1024,  # type: ignore[arg-type]
                                top_k=top_k, segment_by=by, moderators=moderator or (), encoding=encoding,
                                on_error="raise" if stop_on_error else "skip", progress=step,
+                               columns=table_options(text_column, speaker_column, transcript_column, skip_empty),
                                target_precision=target_precision, min_examples=min_examples,
                                zero_shot_min_similarity=min_similarity)
         finally:
@@ -119,7 +134,7 @@ def batch(
         f"({report.segments_per_second:.0f} segments/s). Review them with "
         "[cyan]qdakit review --coder NAME[/cyan].", highlight=False)
     if report.errors:
-        err.print(f"[bold red]{len(report.errors)} file(s) not pre-coded:[/bold red]")
+        err.print(f"[bold red]not pre-coded ({len(report.errors)} file(s) or transcript(s)):[/bold red]")
         for e in report.errors[:50]:
             err.print(f"  {e}", highlight=False, soft_wrap=True)
         if len(report.errors) > 50:

@@ -47,7 +47,7 @@ import sqlite3
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,7 +261,7 @@ def _batch_suggester(suggester: Any, embedder: _ChunkEmbedder) -> Any:
 # fit
 # --------------------------------------------------------------------------------------
 def fit_batch_suggester(project: Project, *, embedder: Any = None, calibration: Sequence[str | Path] = (),
-                        segment_by: str = "turn", **params: Any) -> Any:
+                        segment_by: str = "turn", columns: Mapping[str, Any] | None = None, **params: Any) -> Any:
     """A :class:`~qdakit.suggest.CodeSuggester` fitted on the project's human-coded transcripts.
 
     Fitted on the segments of the transcripts that hold a human coding or a
@@ -278,6 +278,7 @@ def fit_batch_suggester(project: Project, *, embedder: Any = None, calibration: 
     embedder : Embedder (default: the bundled model with the project's cache)
     calibration : files read (not imported) to calibrate zero-shot scores
     segment_by : how calibration files are segmented
+    columns : the columns of calibration files that are tables (see :func:`precode_files`)
     **params : passed to :class:`~qdakit.suggest.CodeSuggester`
     """
     from .suggest import CodeSuggester
@@ -292,7 +293,7 @@ def fit_batch_suggester(project: Project, *, embedder: Any = None, calibration: 
     context = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["id", "transcript_id", "index", "text", "speaker", "is_researcher"])
     if (~context["is_researcher"].astype(bool)).sum() < 20 and calibration:
-        extra = _frame(_read(list(calibration), segment_by, None, "skip")[0], ())
+        extra = _frame(_read(list(calibration), segment_by, None, "skip", columns)[0], ())
         known = set(context["transcript_id"])
         context = pd.concat([context, extra[~extra["transcript_id"].isin(known)]], ignore_index=True)
     segments = context[~context["is_researcher"].astype(bool)].reset_index(drop=True)
@@ -322,20 +323,21 @@ class ChunkResult:
     seconds: float = 0.0
 
 
-def _read(paths: list[str | Path], segment_by: str, encoding: str | None,
-          on_error: OnError) -> tuple[list[tuple[Transcript, list[Segment]]], list[str]]:
+def _read(paths: list[str | Path], segment_by: str, encoding: str | None, on_error: OnError,
+          columns: Mapping[str, Any] | None = None) -> tuple[list[tuple[Transcript, list[Segment]]], list[str]]:
     from .io import read_transcripts
     from .io.segment import segment as segment_transcript
 
     items, errors = [], []
     for f in paths:
         try:
-            for parsed in read_transcripts(f, encoding=encoding):
+            for parsed in read_transcripts(f, encoding=encoding, columns=dict(columns) if columns else None):
                 items.append(segment_transcript(parsed, by=segment_by))  # type: ignore[arg-type]
         except (QdakitError, OSError, UnicodeError) as exc:
             if on_error == "raise":
                 raise
-            errors.append(f"{f}: {exc}")
+            message = str(exc)  # most name the file already
+            errors.append(message if message.startswith(str(f)) else f"{f}: {message}")
     return items, errors
 
 
@@ -360,20 +362,21 @@ def _needed_texts(prep: Any) -> list[str]:
 
 def precode_files(paths: Sequence[str | Path], suggester: Any, *, segment_by: str = "turn", top_k: int = 3,
                   moderators: Sequence[str] = (), encoding: str | None = None,
-                  on_error: OnError = "raise") -> ChunkResult:
+                  on_error: OnError = "raise", columns: Mapping[str, Any] | None = None) -> ChunkResult:
     """Read, segment, embed and suggest for a chunk of files; writes nothing.
 
     Runs wherever the backend puts it (this process or a worker). The
     suggester must be fitted; the project decides later which of the results
     to store. A segment is looked at unless a human coded it at fit time or
     its speaker is a researcher (labels such as "Interviewer", or one of
-    ``moderators``).
+    ``moderators``). ``columns`` maps the columns of tables (``.csv``,
+    ``.xlsx``), e.g. ``{"text": "answer", "transcript": "respondent"}``.
     """
     started = time.perf_counter()
     result = ChunkResult([str(p) for p in paths])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result.items, result.errors = _read(list(paths), segment_by, encoding, on_error)
+        result.items, result.errors = _read(list(paths), segment_by, encoding, on_error, columns)
         frame = _frame(result.items, moderators)
         todo = frame[~frame["is_researcher"] & ~frame["id"].isin(suggester.coded_ids_)]
         todo = todo[todo["text"].str.strip().astype(bool)]
@@ -551,6 +554,7 @@ def run_batch(
     moderators: Sequence[str] = (),
     encoding: str | None = None,
     on_error: OnError = "raise",
+    columns: Mapping[str, Any] | None = None,
     progress: Callable[[BatchProgress], None] | bool | None = None,
     **params: Any,
 ) -> BatchReport:
@@ -576,6 +580,8 @@ def run_batch(
     encoding : force a text encoding
     on_error : ``"raise"`` (stop at the first unreadable file; stored chunks stay) or
         ``"skip"`` (report it in ``errors`` and go on)
+    columns : for tables (``.csv``, ``.xlsx``, named explicitly), the columns holding the text,
+        speaker and transcript, e.g. ``{"text": "Q5", "transcript": "ResponseId"}``
     progress : callback given a :class:`BatchProgress` after each chunk, or True for a bar
     **params : passed to :class:`~qdakit.suggest.CodeSuggester` when fitting
 
@@ -599,7 +605,7 @@ def run_batch(
     chunk_emb = _ChunkEmbedder(emb)
     if suggester is None:
         suggester = fit_batch_suggester(project, embedder=chunk_emb, calibration=chunks[0] if chunks else [],
-                                        segment_by=segment_by, **params)
+                                        segment_by=segment_by, columns=columns, **params)
         chunk_emb.clear()
     elif params:
         raise TypeError(f"suggester parameters {sorted(params)} given with a fitted suggester; give one or the other")
@@ -624,7 +630,7 @@ def run_batch(
         progress(BatchProgress(files_done, len(files), 0, 0, 0.0))
     runner = _backend(backend)
     kwargs = {"segment_by": segment_by, "top_k": top_k, "moderators": tuple(moderators), "encoding": encoding,
-              "on_error": on_error}
+              "on_error": on_error, "columns": dict(columns) if columns else None}
     notes: dict[str, None] = {}
     try:
         with _long_lived_heap_frozen():

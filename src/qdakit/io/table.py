@@ -95,6 +95,10 @@ def _load(path: Path, sheet: str | int | None, encoding: str | None) -> pd.DataF
         )
 
 
+#: the columns `qdakit import` and `qdakit batch` take as options
+_CLI_OPTIONS = ("text", "speaker", "transcript")
+
+
 def _column(path: Path, columns: list[str], wanted: str, option: str) -> int:
     if wanted in columns:
         return columns.index(wanted)
@@ -102,10 +106,12 @@ def _column(path: Path, columns: list[str], wanted: str, option: str) -> int:
     if len(folded) == 1:
         return folded[0]
     hint = " (the header must be in row 1)" if all(c.startswith("Unnamed:") for c in columns) else ""
+    cli = f" (on the command line --{option}-column)" if option in _CLI_OPTIONS else ""
+    none = (", or speaker=None for a table without speakers (--speaker-column '')" if option == "speaker"
+            else "")
     raise ImportFormatError(
         f"{path}: no column {wanted!r}; the columns found are "
-        f"{', '.join(map(repr, columns))}{hint}. Pass the right header as {option}=... "
-        f"(on the command line --{option.replace('_', '-')}-column)."
+        f"{', '.join(map(repr, columns))}{hint}. Pass the right header as {option}=...{cli}{none}."
     )
 
 
@@ -222,7 +228,7 @@ def read_table(
                 continue
             raise ImportFormatError(
                 f"{_row_where(p, row)}: the text cell (column {columns[text_i]!r}) is empty; "
-                "fill it in, delete the row, or pass skip_empty=True (--skip-empty)."
+                "fill it in, delete the row, or pass skip_empty=True (on the command line --skip-empty)."
             )
         key = name if name is not None else p.stem
         if group_i is not None:
