@@ -278,7 +278,7 @@ def fit_batch_suggester(project: Project, *, embedder: Any = None, calibration: 
     embedder : Embedder (default: the bundled model with the project's cache)
     calibration : files read (not imported) to calibrate zero-shot scores
     segment_by : how calibration files are segmented
-    columns : the columns of calibration files that are tables (see :func:`precode_files`)
+    columns : the options of calibration files that are tables (see :func:`run_batch`)
     **params : passed to :class:`~qdakit.suggest.CodeSuggester`
     """
     from .suggest import CodeSuggester
@@ -369,8 +369,8 @@ def precode_files(paths: Sequence[str | Path], suggester: Any, *, segment_by: st
     suggester must be fitted; the project decides later which of the results
     to store. A segment is looked at unless a human coded it at fit time or
     its speaker is a researcher (labels such as "Interviewer", or one of
-    ``moderators``). ``columns`` maps the columns of tables (``.csv``,
-    ``.xlsx``), e.g. ``{"text": "answer", "transcript": "respondent"}``.
+    ``moderators``). ``columns`` holds the options of tables (``.csv``,
+    ``.xlsx``; see :func:`run_batch`).
     """
     started = time.perf_counter()
     result = ChunkResult([str(p) for p in paths])
@@ -580,8 +580,9 @@ def run_batch(
     encoding : force a text encoding
     on_error : ``"raise"`` (stop at the first unreadable file; stored chunks stay) or
         ``"skip"`` (report it in ``errors`` and go on)
-    columns : for tables (``.csv``, ``.xlsx``, named explicitly), the columns holding the text,
-        speaker and transcript, e.g. ``{"text": "Q5", "transcript": "ResponseId"}``
+    columns : for tables (``.csv``, ``.xlsx``, named explicitly), the options of
+        :func:`qdakit.io.table.read_table`: the columns holding the text, speaker and
+        transcript, and ``skip_empty``, e.g. ``{"text": "Q5", "speaker": "ResponseId", "skip_empty": True}``
     progress : callback given a :class:`BatchProgress` after each chunk, or True for a bar
     **params : passed to :class:`~qdakit.suggest.CodeSuggester` when fitting
 
