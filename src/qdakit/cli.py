@@ -270,7 +270,11 @@ def precode(
         help="Codes not yet learned from codings are suggested only above this cosine to their definition.")]
     = 0.3,
 ) -> None:
-    """Suggest codes for every segment no human has coded: resumable after interruption."""
+    """Suggest codes for every segment no human has coded: resumable after interruption.
+
+    This pre-codes transcripts already in the project. To import and pre-code many
+    files at once (with the fast embedders, or on a Dask cluster), use qdakit batch.
+    """
     import warnings
 
     from .precode import default_embedder, fit_suggester
