@@ -344,3 +344,20 @@ def test_heap_before_the_run_is_kept_out_of_collection_only_during_it(setup):
         assert gc.get_freeze_count() > frozen // 2  # still frozen (objects freed by refcount leave it)
     finally:
         gc.unfreeze()
+
+
+def test_batch_with_unreadable_files_exits_1_from_the_command_line(setup, tmp_path, monkeypatch, capsys):
+    from qdakit.cli import main
+
+    p, files, _ = setup
+    path = p.path
+    p.close()
+    monkeypatch.setattr(EmbedderSpec, "build", lambda self: FakeEmbedder(dim=128))
+    table = survey_table(tmp_path)  # read without its column options: no 'text' column
+    monkeypatch.setattr(sys, "argv", ["qdakit", "batch", str(files[0]), str(table), "-p", str(path),
+                                      "--min-examples", "3", "--min-similarity", "0"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    out = capsys.readouterr()
+    assert exit_.value.code == 1 and "no column 'text'" in out.err
+    assert "Pre-coded 6 segments of 1 new transcripts" in out.out  # the readable file is stored all the same

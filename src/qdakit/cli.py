@@ -620,7 +620,7 @@ _register_extensions()
 def main() -> None:
     """Entry point: run the app, turning qdakit errors into one clear line."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # a command's typer.Exit(n) comes back as n, not raised
     except QdakitError as exc:
         err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
@@ -635,6 +635,8 @@ def main() -> None:
         if isinstance(exc, leave):
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         raise
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 def _click_exceptions() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
