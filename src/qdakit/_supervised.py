@@ -364,11 +364,11 @@ def calibrated_many(models: Sequence[tuple[Any, LogisticRegression | None]], X: 
 
     out = np.empty((X.shape[0], len(models)))
     plain: dict[int, tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray] | None]] = {}
+    dtype = None  # of the coefficients: one product keeps one precision
     for k, (clf, cal) in enumerate(models):
         lin, lin_cal = _binary_logistic(clf), None if cal is None else _binary_logistic(cal)
-        if lin is not None and (cal is None or lin_cal is not None) and (
-                not plain or lin[0].dtype == next(iter(plain.values()))[0][0].dtype):
-            plain[k] = (lin, lin_cal)
+        if lin is not None and (cal is None or lin_cal is not None) and dtype in (None, lin[0].dtype):
+            plain[k], dtype = (lin, lin_cal), lin[0].dtype
     if plain:
         cols = list(plain)
         W = np.column_stack([plain[k][0][0] for k in cols])

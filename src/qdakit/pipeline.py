@@ -56,7 +56,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import pandas as pd
 
-from .embed import CachedEmbedder, EmbeddingCache
+from .embed import CachedEmbedder, EmbeddingCache, text_hash
 from .errors import CodingError, QdakitError
 from .model import Segment, Suggestion, Transcript
 from .project import Project
@@ -407,12 +407,6 @@ def precode_files(paths: Sequence[str | Path], suggester: Any, *, segment_by: st
 # --------------------------------------------------------------------------------------
 # storing a chunk (this process only: SQLite has one writer)
 # --------------------------------------------------------------------------------------
-def _sha(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def _store(project: Project, result: ChunkResult, model: str) -> tuple[int, int, int, int, list[str]]:
     """Write one chunk in one transaction: new transcripts, suggestions, checkpoint.
 
@@ -424,7 +418,7 @@ def _store(project: Project, result: ChunkResult, model: str) -> tuple[int, int,
         new, same = [], []
         taken: dict[str, str] = {}  # ids, names and text hashes of this chunk's new transcripts
         for tid, (t, segs) in by_tid.items():
-            digest = _sha(t.text)
+            digest = text_hash(t.text)  # what the project keeps as the transcript's sha256
             row = project.find_transcript(id=t.id, name=t.name, text=t.text)
             if row is not None and row["id"] == t.id and row["sha256"] == digest:
                 same.append(tid)
@@ -445,11 +439,6 @@ def _store(project: Project, result: ChunkResult, model: str) -> tuple[int, int,
         n_sugg = project.add_suggestions(s for s in result.suggestions if s.segment_id in allowed)
         project.mark_precoded(sorted(allowed), model)
     return len(new), sum(len(s) for _, s in new), len(allowed), n_sugg, problems
-
-
-def _done_sources(project: Project, paths: Sequence[str], model: str) -> set[str]:
-    """Of ``paths``, those whose transcripts a run with ``model`` has already pre-coded."""
-    return project.precoded_sources(paths, model)
 
 
 # --------------------------------------------------------------------------------------
@@ -618,7 +607,7 @@ def run_batch(
     report = BatchReport(model=model, files=len(files), code_report=getattr(suggester, "code_report_", pd.DataFrame()))
     todo_chunks = []
     for chunk in chunks:
-        done = _done_sources(project, chunk, model)
+        done = project.precoded_sources(chunk, model)
         report.files_skipped += len(done)
         rest = [f for f in chunk if f not in done]
         if rest:
