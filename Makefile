@@ -1,6 +1,7 @@
 # Two entry points that work on a fresh machine with only Python 3.11:
 #   make demo   set up .venv and run the example study end to end
-#   make test   set up .venv and run the whole test suite
+#   make test   set up .venv, run the checks (import layers, lint, types) and the whole test suite
+#   make check  the checks alone
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -8,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test install clean
+.PHONY: demo test check install clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +24,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash examples/demo.sh
 
-test: $(STAMP)
+check: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/mypy
+
+test: check
 	$(PY) -m pytest -q
 
 clean:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import make_transcript
 
 from qdakit import Code, Codebook, Project
+from support import make_transcript
 
 
 @pytest.fixture

@@ -65,3 +65,33 @@ def code_transcripts(p: Project, transcripts: range | tuple[int, ...], coder: st
     for k in transcripts:
         for i, code in enumerate([0, 1, 2, 0, 1, 2]):
             p.code(f"t{k}#{2 * i + 1}", CODES[code], coder)
+
+
+# -- batch pre-coding (tests/batch) ------------------------------------------------------
+#: suggester settings of the batch tests (few examples, two folds)
+BATCH_PARAMS = {"min_examples": 3, "zero_shot_min_similarity": 0.0, "cv": 2}
+
+
+def make_project(path: Path, *, coded: bool = True) -> Project:
+    p = partnership_project(path)
+    if coded:
+        code_transcripts(p, range(4))
+    return p
+
+
+def write_batch(folder: Path, n: int = 8, start: int = 0) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for k in range(start, start + n):
+        turns = [f"Interviewer: question {i} about your partnership?\n\nR{k}: {text}, said respondent {k}"
+                 for i, text in enumerate(TALK)]
+        f = folder / f"b{k:03d}.txt"
+        f.write_text("\n\n".join(turns) + "\n", encoding="utf-8")
+        out.append(f)
+    return out
+
+
+def stored(p: Project, model: str) -> set[tuple[str, str, float]]:
+    s = p.suggestions()
+    s = s[s["model"] == model]
+    return {(r.segment_id, r.code, round(r.score, 6)) for r in s.itertuples()}

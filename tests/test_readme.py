@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from support import EXAMPLES, ROOT
 
 from qdakit import Project, import_files, read_codebook
 from qdakit.io.codings import import_codings
+from support import EXAMPLES, ROOT
 
 
 def _python_blocks() -> list[str]:

@@ -9,13 +9,15 @@ accepts it (see :meth:`qdakit.Project.accept`).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Literal
 
-from .errors import CodebookError, where
+from qdakit.errors import CodebookError, where
 
 __all__ = [
     "Transcript",
@@ -28,10 +30,21 @@ __all__ = [
     "CodingStatus",
     "utcnow",
     "RESEARCHER_ROLES",
+    "looks_like_researcher",
 ]
 
 #: values of the ``role`` attribute that mark a speaker as a researcher (not coded, not counted)
 RESEARCHER_ROLES = frozenset({"researcher", "interviewer", "moderator", "facilitator"})
+
+_RESEARCHER_LABEL = re.compile(
+    r"^(interviewer|moderator|facilitator|researcher|int|mod|fac|i|q)\b\.?\s*\d*$", re.I)
+
+
+@lru_cache(maxsize=4096)
+def looks_like_researcher(speaker: str | None) -> bool:
+    """True for labels such as ``Interviewer``, ``Moderator``, ``Facilitator 2``, ``I``."""
+    return bool(speaker) and bool(_RESEARCHER_LABEL.match(speaker.strip()))  # type: ignore[union-attr]
+
 
 SuggestionStatus = Literal["pending", "accepted", "rejected"]
 CodingStatus = Literal["active", "superseded", "retracted"]

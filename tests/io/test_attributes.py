@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from support import make_transcript
 
 from qdakit import AttributesError
 from qdakit.io.attributes import read_attributes, resolve_attributes
+from support import make_transcript
 
 CSV = """participant,speaker,transcript,sector,wave,role
 P01,Helen Baxter,int1,LA,Yr1,officer

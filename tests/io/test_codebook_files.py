@@ -3,9 +3,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import EXAMPLES
 
 from qdakit import CodebookError, read_codebook, write_codebook
+from support import EXAMPLES
 
 YAML = """\
 name: test

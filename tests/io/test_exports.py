@@ -103,11 +103,10 @@ def test_code_by_case_matrix_uncoded_cases_and_bad_case(project):
 
 
 def test_anonymised_quotation_export(tmp_path):
-    from support import make_transcript
-
     from qdakit import Code, Codebook, Project
-    from qdakit.anonymise import Anonymiser
+    from qdakit.analysis.anonymise import Anonymiser
     from qdakit.io.exports import write_quotations
+    from support import make_transcript
 
     t, segs = make_transcript("t", [("Helen Baxter", "Helen Baxter and Riverside agreed on it.")])
     with Project.create(tmp_path / "a.qdakit") as p:

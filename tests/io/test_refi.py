@@ -9,10 +9,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from support import SHARED_DATA
 
 from qdakit import Code, Codebook, CodebookError, CodingError, DuplicateTranscriptError, ImportFormatError, Project
 from qdakit.io.refi import export_qdpx, import_qdpx, read_qdc, write_qdc
+from support import SHARED_DATA
 
 REFI = SHARED_DATA / "refi"
 needs_refi = pytest.mark.skipif(not REFI.is_dir(), reason=f"REFI-QDA standard files not found at {REFI}")
@@ -66,7 +66,7 @@ def new_project(tmp_path):
 
 def codings_of(p: Project) -> list[tuple]:
     df = p.codings()
-    return sorted(zip(df["segment_id"], df["code"], df["coder"], df["start"].astype(int), df["end"].astype(int)))
+    return sorted(zip(df["segment_id"], df["code"], df["coder"], df["start"].astype(int), df["end"].astype(int), strict=False))
 
 
 def empty(p: Project) -> bool:
@@ -115,7 +115,7 @@ def test_non_ascii_offsets_are_code_points(tmp_path, new_project):
     # the crossing selection is split at the turn boundary, each part clipped to its segment
     assert ("Quality", "每周开会。", "Ann Coder") in quotes and ("Quality", "Et le", "Ann Coder") in quotes
     assert report.split_selections == 1 and report.selections == 4 and report.codings == 5
-    memos = dict(zip(p.codings()["code"] + p.codings()["start"].astype(str), p.codings()["memo"]))
+    memos = dict(zip(p.codings()["code"] + p.codings()["start"].astype(str), p.codings()["memo"], strict=False))
     assert memos[f"Meetings{TEXT.index('我们')}"] == "Said twice 🙂"
     assert memos[f"Praise{TEXT.index('💸')}"] == "ironic"
     assert report.memos == 2
@@ -262,7 +262,7 @@ def test_demo_file_imports_every_coding_at_its_offsets(new_project):
                 hits = mine[(mine["code"] == code) & (mine["start"] >= s) & (mine["end"] <= e)]
                 assert len(hits) >= 1, (sel.get("guid"), code)
             # what the coded spans leave out of the selection is whitespace or a speaker label
-            spans = sorted({(int(a), int(b)) for a, b in zip(mine["start"], mine["end"]) if s <= a and b <= e})
+            spans = sorted({(int(a), int(b)) for a, b in zip(mine["start"], mine["end"], strict=False) if s <= a and b <= e})
             cuts, pos = [], s
             for a, b in spans:
                 cuts.append(text[pos:a])
@@ -371,7 +371,7 @@ def test_export_validates_and_keeps_suggestions_apart(tmp_path, coded, new_proje
     seg1, seg2 = coded.segment("t1#1"), coded.segment("t1#2")
     human = df[df["coder"] != "qdakit suggestions"]
     assert sorted(zip(human["transcript_id"], human["start"], human["end"], human["code"], human["coder"],
-                      human["memo"])) == sorted([
+                      human["memo"], strict=False)) == sorted([
         ("t1", seg1.start + 3, seg1.start + 7, "Communication", "JR", "meets = talks"),
         ("t1", seg2.start, seg2.end, "Funding", "JR", ""),  # a whole-segment coding: the segment's offsets
         ("t1", seg1.start, seg1.end, "Communication", "MK", "")])

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import pytest
-from support import EXAMPLES
 
 from qdakit import ImportFormatError, read_questions
 from qdakit.io.base import ParsedTranscript, TextBuilder
 from qdakit.io.segment import assign_questions, looks_like_researcher, segment, slugify
+from support import EXAMPLES
 
 
 def _parsed(turns):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import doctest
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 import qdakit.io.subtitles as subtitles_module
 from qdakit.errors import ImportFormatError
 from qdakit.io.subtitles import read_srt, read_vtt
-from support import write_file, turns_of
+from support import turns_of, write_file
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "io"
 

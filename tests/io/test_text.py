@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import doctest
 import tempfile
 from pathlib import Path
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 import qdakit.io.text as text_module
 from qdakit.errors import ImportFormatError
 from qdakit.io.text import find_speaker_labels, match_label, read_text
-from support import write_file, turns_of
+from support import turns_of, write_file
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "io"
 

@@ -8,12 +8,12 @@ The project-level functions take the DataFrames the project store provides
 (segments, codings, transcript lengths) and return DataFrames.
 """
 
-from ._base import AgreementError, AgreementResult
-from ._weights import WEIGHTS
-from .alpha import LEVELS, krippendorff_alpha
-from .character import character_agreement
-from .coding import METRICS, disagreements, segment_agreement
-from .coefficients import (
+from qdakit.agreement._base import AgreementError, AgreementResult
+from qdakit.agreement._weights import WEIGHTS
+from qdakit.agreement.alpha import LEVELS, krippendorff_alpha
+from qdakit.agreement.character import character_agreement
+from qdakit.agreement.coding import METRICS, disagreements, segment_agreement
+from qdakit.agreement.coefficients import (
     brennan_prediger,
     cohen_kappa,
     conger_kappa,
@@ -24,8 +24,8 @@ from .coefficients import (
     percent_agreement,
     scott_pi,
 )
-from .resampling import bootstrap
-from .unitizing import unitizing_alpha
+from qdakit.agreement.resampling import bootstrap
+from qdakit.agreement.unitizing import unitizing_alpha
 
 __all__ = [
     "AgreementError",

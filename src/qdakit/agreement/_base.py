@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import QdakitError, UndefinedStatisticWarning
+from qdakit.errors import QdakitError, UndefinedStatisticWarning
 
 __all__ = ["AgreementResult", "AgreementError"]
 
@@ -143,7 +143,7 @@ def _missing(flat: np.ndarray) -> np.ndarray:
     return miss
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
+def _sort_key(value: Any) -> tuple[int, float | str, str]:
     if isinstance(value, Real) and not isinstance(value, bool):
         return (0, float(value), "")
     return (1, type(value).__name__, str(value))
@@ -217,7 +217,7 @@ def encode(data: Any, categories: Any = None) -> Ratings:
     flat = arr.ravel()
     if categories is None:
         if flat.dtype.kind == "O":
-            flat = np.where(_missing(flat), None, flat)
+            flat = np.where(_missing(flat), np.array(None, dtype=object), flat)
         codes, uniques = pd.factorize(flat, use_na_sentinel=True)
         uniques = np.asarray(uniques)
         try:

@@ -113,7 +113,9 @@ def nominal_totals(x: np.ndarray) -> dict[str, float]:
             same += columns[i] == columns[j]
         count += np.bincount(m, minlength=size)
         equal += np.bincount(m, weights=same, minlength=size)
-        v, c = _distinct(block, counts=True)
+        v, c_or_none = _distinct(block, counts=True)
+        assert c_or_none is not None  # asked for counts
+        c = c_or_none
         lonely = m == 1
         if lonely.any():  # the value of a unit with a single rating is not pairable
             alone = block[lonely]
@@ -122,6 +124,7 @@ def nominal_totals(x: np.ndarray) -> dict[str, float]:
         values.append(v)
         counts.append(c)
     distinct, n_c = _merge(values, counts)
+    assert n_c is not None  # counts were merged
     k = np.arange(size, dtype=float)[2:]
     count, equal = count[2:], equal[2:]
     n = float(n_c.sum())

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import AgreementError, Ratings
+from qdakit.agreement._base import AgreementError, Ratings
 
 __all__ = ["WEIGHTS", "weight_matrix"]
 

@@ -22,8 +22,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from ._base import AgreementError, AgreementResult, Ratings, as_matrix, encode, nan_result, undefined
-from ._kernels import MAX_CODERS, interval_totals, nominal_totals
+from qdakit.agreement._base import AgreementError, AgreementResult, Ratings, as_matrix, encode, nan_result, undefined
+from qdakit.agreement._kernels import MAX_CODERS, interval_totals, nominal_totals
 
 __all__ = ["krippendorff_alpha", "LEVELS"]
 

@@ -8,10 +8,10 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import UndefinedStatisticWarning
-from ._base import AgreementError
-from .coding import ALL, check_coders, require_columns
-from .unitizing import unitizing_alpha
+from qdakit.agreement._base import AgreementError
+from qdakit.agreement.coding import ALL, check_coders, require_columns
+from qdakit.agreement.unitizing import unitizing_alpha
+from qdakit.errors import UndefinedStatisticWarning
 
 __all__ = ["character_agreement"]
 

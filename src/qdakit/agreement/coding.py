@@ -24,10 +24,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import UndefinedStatisticWarning
-from ._base import AgreementError, AgreementResult
-from .alpha import krippendorff_alpha
-from .coefficients import (
+from qdakit.agreement._base import AgreementError, AgreementResult
+from qdakit.agreement.alpha import krippendorff_alpha
+from qdakit.agreement.coefficients import (
     brennan_prediger,
     cohen_kappa,
     conger_kappa,
@@ -36,6 +35,7 @@ from .coefficients import (
     percent_agreement,
     scott_pi,
 )
+from qdakit.errors import UndefinedStatisticWarning
 
 __all__ = ["segment_agreement", "disagreements", "METRICS", "UNITS"]
 
@@ -103,9 +103,9 @@ def _presence(
     coded = np.zeros((len(seg_index), len(coders)), dtype=bool)
     coded[seg, who] = True
     if units == "coded_by_all":
-        unit_mask = coded.all(axis=1)
+        unit_mask = np.asarray(coded.all(axis=1))
     elif units == "coded_by_any":
-        unit_mask = coded.any(axis=1)
+        unit_mask = np.asarray(coded.any(axis=1))
     else:
         unit_mask = np.ones(len(seg_index), dtype=bool)
     in_units = unit_mask[seg]

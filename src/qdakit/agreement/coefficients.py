@@ -25,9 +25,18 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from . import _base
-from ._base import AgreementError, AgreementResult, Ratings, as_matrix, check_coders, encode, nan_result, undefined
-from ._weights import weight_matrix
+from qdakit.agreement import _base
+from qdakit.agreement._base import (
+    AgreementError,
+    AgreementResult,
+    Ratings,
+    as_matrix,
+    check_coders,
+    encode,
+    nan_result,
+    undefined,
+)
+from qdakit.agreement._weights import weight_matrix
 
 __all__ = [
     "percent_agreement",
@@ -447,6 +456,7 @@ def conger_kappa(data: Any, *, weights: Any = None, categories: Any = None) -> A
         undefined(metric, "chance agreement is 1 (every rating is in one category)")
         return nan_result(metric, pa_result.n_units, ratings.n_coders, q)
     pa = pa_result.observed
+    assert pa is not None  # observed agreement is defined once chance agreement is
     value = (pa - pe) / (1 - pe)
     return AgreementResult(
         float(value), metric, pa_result.n_units, ratings.n_coders, q, observed=pa, expected=pe

@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..errors import UndefinedStatisticWarning
-from ._base import AgreementError, AgreementResult, as_matrix, encode
+from qdakit.agreement._base import AgreementError, AgreementResult, as_matrix, encode
+from qdakit.errors import UndefinedStatisticWarning
 
 __all__ = ["bootstrap"]
 

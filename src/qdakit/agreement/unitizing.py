@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import AgreementError, AgreementResult, nan_result, undefined
+from qdakit.agreement._base import AgreementError, AgreementResult, nan_result, undefined
 
 __all__ = ["unitizing_alpha", "spans_to_sections"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import ImportFormatError
-from .base import ParsedTranscript, Turn
+from qdakit.errors import ImportFormatError
+from qdakit.io.base import ParsedTranscript, Turn
 
 __all__ = ["read_transcripts", "TRANSCRIPT_SUFFIXES", "TABLE_SUFFIXES", "ParsedTranscript", "Turn"]
 
@@ -33,19 +33,19 @@ def read_transcripts(path: str | Path, *, encoding: str | None = None,
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in (".txt", ".md"):
-        from .text import read_text
+        from qdakit.io.text import read_text
         return [read_text(p, encoding=encoding)]
     if suffix == ".vtt":
-        from .subtitles import read_vtt
+        from qdakit.io.subtitles import read_vtt
         return [read_vtt(p, encoding=encoding)]
     if suffix == ".srt":
-        from .subtitles import read_srt
+        from qdakit.io.subtitles import read_srt
         return [read_srt(p, encoding=encoding)]
     if suffix == ".docx":
-        from .word import read_docx
+        from qdakit.io.word import read_docx
         return [read_docx(p)]
     if suffix in TABLE_SUFFIXES:
-        from .table import read_table
+        from qdakit.io.table import read_table
         return read_table(p, encoding=encoding, **(columns or {}))
     if suffix == ".doc":
         raise ImportFormatError(f"{p}: old Word .doc files are not supported; save it as .docx")

@@ -30,9 +30,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import AttributesError
-from ..model import RESEARCHER_ROLES as _RESEARCHER
-from ..model import Segment, Transcript
+from qdakit.errors import AttributesError
+from qdakit.model import RESEARCHER_ROLES as _RESEARCHER
+from qdakit.model import Segment, Transcript
 
 __all__ = ["AttributeRow", "read_attributes", "resolve_attributes", "AttributeResolution"]
 
@@ -171,10 +171,10 @@ def resolve_attributes(
         missing: set[str] = set()
         for s in segs:
             label = (s.speaker or "").casefold()
-            row = specific.get((t.id, label)) or general.get(label)
-            if row is None and s.speaker:
+            found = specific.get((t.id, label)) or general.get(label)
+            if found is None and s.speaker:
                 missing.add(s.speaker)
-            new_segs.append(replace(s, participant=row.participant if row else None))
+            new_segs.append(replace(s, participant=found.participant if found else None))
         if missing and rows:
             unresolved[t.name] = sorted(missing)
         attrs = dict(t.attributes) | shared

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ImportFormatError
+from qdakit.errors import ImportFormatError
 
 __all__ = ["Turn", "ParsedTranscript", "TextBuilder", "read_text_file", "parse_timestamp", "Reader"]
 

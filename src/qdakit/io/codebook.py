@@ -31,9 +31,9 @@ from typing import Any
 
 import yaml
 
-from ..errors import CodebookError
-from ..model import Code, Codebook
-from .base import read_text_file
+from qdakit.errors import CodebookError
+from qdakit.io.base import read_text_file
+from qdakit.model import Code, Codebook
 
 __all__ = ["read_codebook", "write_codebook", "codebook_from_records"]
 
@@ -46,7 +46,7 @@ class _LineLoader(yaml.SafeLoader):
     """A safe YAML loader that records each mapping's line as ``__line__``."""
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping

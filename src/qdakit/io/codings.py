@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import CodingError
-from ..model import Coding, Segment
-from ..project import Project
+from qdakit.errors import CodingError
+from qdakit.model import Coding, Segment
+from qdakit.project import Project
 
 __all__ = ["read_codings", "import_codings"]
 

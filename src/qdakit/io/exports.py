@@ -25,8 +25,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import ExportError
-from ..project import Project
+from qdakit.errors import ExportError
+from qdakit.project import Project
 
 __all__ = ["quotation_table", "write_quotations", "code_by_case_matrix"]
 
@@ -76,7 +76,7 @@ def quotation_table(project: Project) -> pd.DataFrame:
 def write_quotations(project: Project, path: str | Path, *, anonymiser: Any = None) -> Path:
     """Write :func:`quotation_table` to ``.csv`` (UTF-8 with BOM, for Excel) or ``.xlsx``.
 
-    With an :class:`~qdakit.anonymise.Anonymiser`, the quotes are pseudonymised
+    With an :class:`~qdakit.analysis.anonymise.Anonymiser`, the quotes are pseudonymised
     and the speaker column is replaced by the participant id, so the file can be
     shared; the offsets still point into the original transcripts.
     """

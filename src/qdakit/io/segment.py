@@ -16,37 +16,26 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 from rapidfuzz import fuzz
 
-from ..errors import ImportFormatError
-from ..model import Segment, Transcript
-from .base import ParsedTranscript, read_text_file
+from qdakit.errors import ImportFormatError
+from qdakit.io.base import ParsedTranscript, read_text_file
+from qdakit.model import Segment, Transcript, looks_like_researcher
 
 __all__ = ["segment", "slugify", "read_questions", "assign_questions", "QuestionMatch",
            "looks_like_researcher"]
 
 SegmentBy = Literal["turn", "paragraph"]
 _PARA = re.compile(r"\n[ \t]*\n\s*")
-_RESEARCHER_LABEL = re.compile(
-    r"^(interviewer|moderator|facilitator|researcher|int|mod|fac|i|q)\b\.?\s*\d*$", re.I)
-
-
 def slugify(name: str) -> str:
     """A stable id from a file stem: ASCII letters, digits, ``-`` and ``_``."""
     norm = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", norm).strip("-")
     return slug or "transcript"
-
-
-@lru_cache(maxsize=4096)
-def looks_like_researcher(speaker: str | None) -> bool:
-    """True for labels such as ``Interviewer``, ``Moderator``, ``Facilitator 2``, ``I``."""
-    return bool(speaker) and bool(_RESEARCHER_LABEL.match(speaker.strip()))  # type: ignore[union-attr]
 
 
 def segment(

@@ -25,9 +25,9 @@ import html
 import re
 from pathlib import Path
 
-from ..errors import ImportFormatError, where
-from .base import ParsedTranscript, TextBuilder, read_text_file
-from .text import find_speaker_labels
+from qdakit.errors import ImportFormatError, where
+from qdakit.io.base import ParsedTranscript, TextBuilder, read_text_file
+from qdakit.io.text import find_speaker_labels
 
 __all__ = ["read_vtt", "read_srt"]
 
@@ -67,7 +67,7 @@ def _timing(path: str | Path, line_no: int, line: str, cue: int, example: str) -
     m = _TIMING.match(line)
     start = _seconds(m[1]) if m else None
     end = _seconds(m[2]) if m else None
-    if start is None or end is None:
+    if m is None or start is None or end is None:
         raise ImportFormatError(
             f"{where(path, line_no)}: cue {cue} has no valid timing line, found {line.strip()!r}; "
             f"write it as '{example}' (hours optional)."
@@ -101,7 +101,7 @@ def _build(
     # (blank lines between cue texts, so that each cue counts as a paragraph)
     unvoiced = [(k, p[3][0][1]) for k, p in enumerate(pieces) if p[3] and p[3][0][0] is None]
     labels = find_speaker_labels([line for _, text in unvoiced for line in (text, "")])[::2]
-    for (k, text), label in zip(unvoiced, labels):
+    for (k, text), label in zip(unvoiced, labels, strict=False):
         if label:
             rest = text[label.content :].strip()
             pieces[k][3][0] = (label.name, rest)

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ImportFormatError, where
-from .base import ParsedTranscript, TextBuilder, parse_timestamp, read_text_file
+from qdakit.errors import ImportFormatError, where
+from qdakit.io.base import ParsedTranscript, TextBuilder, parse_timestamp, read_text_file
 
 __all__ = ["read_table"]
 

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .base import ParsedTranscript, Turn, parse_timestamp, read_text_file
+from qdakit.io.base import ParsedTranscript, Turn, parse_timestamp, read_text_file
 
 __all__ = ["read_text", "parse_text"]
 
@@ -177,7 +177,7 @@ def find_speaker_labels(
 def _labels_start_every_paragraph(lines: Sequence[str], found: list[Label | None]) -> bool:
     first = next(i for i, lab in enumerate(found) if lab)
     previous_blank = True
-    for line, lab in zip(lines[first:], found[first:]):
+    for line, lab in zip(lines[first:], found[first:], strict=False):
         blank = not line.strip() or bool(_HEADING.match(line))
         if previous_blank and not blank and lab is None:
             return False
@@ -264,7 +264,7 @@ def parse_text(text: str, name: str, *, source: str | None = None,
 
     if any(labels):
         current: tuple[Label, int, int] | None = None  # label, line number, text start
-        for i, (line, label) in enumerate(zip(lines, labels)):
+        for i, (line, label) in enumerate(zip(lines, labels, strict=False)):
             if label is None and not _HEADING.match(line):
                 continue
             if current:

@@ -35,9 +35,9 @@ from pathlib import Path
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 
-from ..errors import ImportFormatError
-from .base import ParsedTranscript, TextBuilder, parse_timestamp
-from .text import find_speaker_labels
+from qdakit.errors import ImportFormatError
+from qdakit.io.base import ParsedTranscript, TextBuilder, parse_timestamp
+from qdakit.io.text import find_speaker_labels
 
 __all__ = ["read_docx"]
 
@@ -103,7 +103,7 @@ def _teams_old(paras: list[_Para], b: TextBuilder) -> None:
     for start, end, number, lines in cues:
         speaker = lines.pop(0)[1] if len(lines) >= 2 else None
         text = lines[0][1] if lines else ""
-        for (p0, _), (p1, line) in zip(lines, lines[1:]):
+        for (p0, _), (p1, line) in zip(lines, lines[1:], strict=False):
             text += ("\n" if p0 == p1 else "\n\n") + line
         if not text:
             continue
@@ -128,7 +128,7 @@ def _ordinary(paras: list[_Para], b: TextBuilder, speakers: Iterable[str] | None
         return
     current: tuple[str, int] | None = None
     parts: list[str] = []
-    for (number, text, heading), label in [*zip(paras, labels), ((0, "", True), None)]:
+    for (number, text, heading), label in [*zip(paras, labels, strict=False), ((0, "", True), None)]:
         if label or heading:
             if current and parts:
                 b.add(current[0], "\n\n".join(parts), line=current[1])

@@ -1,0 +1,161 @@
+"""Matplotlib figures for the report. Each function returns a ``Figure``; nothing is shown.
+
+Uses the non-interactive Agg backend so it works on servers and in CI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+__all__ = ["theme_bars", "waves_bars", "agreement_bars"]
+
+_GREY = "#9aa0a6"
+
+
+def _wrap(label: str, width: int = 22) -> str:
+    words, lines, line = str(label).split(), [], ""
+    for w in words:
+        if line and len(line) + len(w) + 1 > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def theme_bars(freq: pd.DataFrame, *, title: str, label: str = "theme",
+               colours: Mapping[str, str] | None = None) -> Figure:
+    """Bar chart of each theme's count, error bars of +/- 1 SD across themes, the mean as a line.
+
+    Themes above the mean line are the group's major themes.
+    """
+    data = freq.sort_values("count", ascending=False)
+    counts = data["count"].to_numpy(dtype=float)
+    mean, sd = counts.mean(), counts.std(ddof=1) if len(counts) > 1 else 0.0
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.75 * len(data) + 2), 4.2), layout="constrained")
+    colours = colours or {}
+    bar_colours = [colours.get(t) or _GREY for t in data[label]]
+    x = np.arange(len(data))
+    ax.bar(x, counts, color=bar_colours, edgecolor="#333333", linewidth=0.6,
+           yerr=np.full(len(x), sd), capsize=3, error_kw={"elinewidth": 0.8, "ecolor": "#555555"})
+    ax.axhline(mean, color="#c0392b", linestyle="--", linewidth=1.2, label=f"mean {mean:.1f} (SD {sd:.1f})")
+    for xi, (c, p) in enumerate(zip(counts, data["percent"], strict=True)):
+        ax.text(xi, c + 0.05 * max(counts.max(), 1), f"{p:.0f}%", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x, [_wrap(t, 16) for t in data[label]], rotation=0, fontsize=7.5)
+    ax.set_ylabel("codes (counting rule applied)")
+    ax.set_title(title, fontsize=11)
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_ylim(0, max(counts.max() + sd, 1) * 1.2)
+    return fig
+
+
+def waves_bars(change: pd.DataFrame, *, waves: Sequence[str], label: str = "theme") -> Figure:
+    """Grouped bars: each theme's share of codes in each wave."""
+    data = change.sort_values(f"percent_{waves[-1]}", ascending=True)
+    y = np.arange(len(data))
+    h = 0.8 / len(waves)
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(data) + 1.5), layout="constrained")
+    palette = ["#8ecae6", "#023047", "#ffb703", "#fb8500"]
+    for i, w in enumerate(waves):
+        ax.barh(y + (i - (len(waves) - 1) / 2) * h, data[f"percent_{w}"], height=h, label=w,
+                color=palette[i % len(palette)])
+    ax.set_yticks(y, [_wrap(t, 40) for t in data[label]], fontsize=8)
+    ax.set_xlabel("share of the wave's codes (%)")
+    ax.set_title("Themes by wave", fontsize=11)
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def agreement_bars(table: pd.DataFrame, *, metric: str = "cohen", label: str = "code", title: str) -> Figure:
+    """Horizontal bars of an agreement coefficient per code, with the pooled value as a line."""
+    pooled = table[table[label] == "(pooled)"]
+    rows = table[table[label] != "(pooled)"].sort_values(metric)
+    y = np.arange(len(rows))
+    fig, ax = plt.subplots(figsize=(7.5, 0.4 * len(rows) + 1.5), layout="constrained")
+    vals = rows[metric].to_numpy(dtype=float)
+    colours = ["#2a9d8f" if v >= 0.8 else "#e9c46a" if v >= 0.6 else "#e76f51" for v in np.nan_to_num(vals)]
+    ax.barh(y, np.nan_to_num(vals), color=colours)
+    if not pooled.empty:
+        pv = float(pooled[metric].iloc[0])
+        ax.axvline(pv, color="#264653", linestyle="--", linewidth=1.2, label=f"pooled {pv:.2f}")
+        ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.set_yticks(y, [_wrap(t, 40) for t in rows[label]], fontsize=8)
+    ax.set_xlim(min(0.0, float(np.nanmin(vals)) if len(vals) else 0.0), 1.0)
+    ax.set_xlabel(metric)
+    ax.set_title(title, fontsize=11)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def theme_map(X: np.ndarray, labels: Sequence[int] | np.ndarray, titles: Mapping[int, str], *,
+              names: Sequence[str] | None = None, method: str = "pca", title: str = "Candidate themes",
+              random_state: int = 0) -> Figure:
+    """A 2-D map of items (segments or codes) coloured by candidate theme, each theme labelled.
+
+    Parameters
+    ----------
+    X : ndarray (n, d), the item vectors (``ThemeClusterer.item_vectors_``)
+    labels : theme id per item, ``-1`` (or below 1) for an item in no theme
+    titles : ``{theme id: short title}`` (e.g. its first key terms)
+    names : a name per item, written beside its point (for codes; at most 80 are written)
+    method : ``"pca"`` (default, deterministic) or ``"tsne"``
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
+    X = np.asarray(X, dtype=float)
+    labels_ = np.asarray(labels, dtype=int)
+    n = len(X)
+    if method not in ("pca", "tsne"):
+        raise ValueError(f"method={method!r}: use 'pca' or 'tsne'")
+    if n >= 3 and method == "tsne":
+        P = TSNE(n_components=2, perplexity=float(min(30.0, max(2.0, (n - 1) / 3))), init="pca",
+                 random_state=random_state).fit_transform(X)
+    elif n >= 2:
+        P = PCA(n_components=min(2, X.shape[1], n), random_state=random_state).fit_transform(X)
+        P = np.column_stack([P, np.zeros(n)]) if P.shape[1] == 1 else P
+    else:
+        P = np.zeros((n, 2))
+    ids = sorted(t for t in set(labels_.tolist()) if t >= 1)
+    palette = plt.get_cmap("tab10" if len(ids) <= 10 else "tab20").colors  # type: ignore[attr-defined]
+    colour = {t: palette[i % len(palette)] for i, t in enumerate(ids)}
+    fig, ax = plt.subplots(figsize=(9.5, 6.5), layout="constrained")
+    outside = labels_ < 1
+    if outside.any():
+        ax.scatter(P[outside, 0], P[outside, 1], s=14, color=_GREY, alpha=0.6, label="no theme", zorder=1)
+    big = n > 150
+    for t in ids:
+        m = labels_ == t
+        ax.scatter(P[m, 0], P[m, 1], s=18 if big else 46, color=colour[t], alpha=0.75 if big else 0.9,
+                   edgecolor="white", linewidth=0.5, zorder=2,
+                   label=_wrap(f"{t}: {titles.get(t, '')} ({int(m.sum())})", 44))
+    if names is not None and n <= 80:
+        ax.margins(x=0.18, y=0.08)  # room for the names inside the axes
+        for (x, y), name in zip(P, names, strict=True):
+            ax.annotate(_wrap(str(name), 24), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=6.5,
+                        color="#333333", zorder=3)
+    for t in ids:
+        cx, cy = P[labels_ == t].mean(axis=0)
+        ax.text(cx, cy, str(t), fontsize=10, fontweight="bold", ha="center", va="center", zorder=4,
+                color="white", bbox={"boxstyle": "circle,pad=0.25", "facecolor": colour[t], "edgecolor": "#333333",
+                                     "linewidth": 0.6, "alpha": 0.95})
+    ax.set_title(title, fontsize=11)
+    ax.set_xlabel("t-SNE 1" if method == "tsne" else "first principal component", fontsize=8)
+    ax.set_ylabel("t-SNE 2" if method == "tsne" else "second principal component", fontsize=8)
+    ax.tick_params(labelbottom=False, labelleft=False, length=0)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False, title="theme: key terms",
+              title_fontsize=8)
+    return fig
+__all__ += ["theme_map"]

@@ -1,0 +1,113 @@
+"""Exemplar quotes: typical of their theme and from different participants.
+
+For each theme (or code), the passages coded with it are embedded; a passage is
+*typical* when it is close to the centroid of all of them. Quotes are picked in
+order of typicality, skipping participants already quoted until every
+participant has had a turn, so the exemplars are both typical and varied.
+Each quote is attributed from the participant's attributes, e.g.
+``(Participant P01, LA, Yr1)``, and can be anonymised on the way out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qdakit.project import Project
+from qdakit.project.views import attribution
+
+__all__ = ["exemplar_quotes", "attribution"]
+
+
+def _passages(project: Project, coder: str | None) -> pd.DataFrame:
+    """Coded passages: the coded span if there is one, else the whole segment."""
+    codings = project.codings(coder=coder)
+    segments = project.segments().rename(columns={"id": "segment_id", "start": "seg_start", "end": "seg_end"})
+    merged = codings.drop(columns=["transcript_id"]).merge(segments, on="segment_id")
+    merged = merged[~merged["is_researcher"].astype(bool)]
+    texts = {t.id: t.text for t in project.iter_transcripts()}
+    spans = []
+    for r in merged.itertuples():
+        if pd.notna(r.start) and pd.notna(r.end):
+            spans.append(texts[r.transcript_id][int(r.start):int(r.end)])
+        else:
+            spans.append(r.text)
+    merged = merged.assign(quote=[s.strip() for s in spans])
+    codebook = project.codebook
+    merged["theme"] = [codebook.root_of(c) for c in merged["code"]]
+    # the same passage coded by two coders is one passage
+    return merged.drop_duplicates(["segment_id", "code", "quote"]).reset_index(drop=True)
+
+
+def exemplar_quotes(
+    project: Project,
+    *,
+    level: str = "theme",
+    n: int = 3,
+    embedder: Any = None,
+    coder: str | None = None,
+    anonymiser: Any = None,
+    attributes: Sequence[str] = ("sector", "wave"),
+    min_words: int = 6,
+) -> pd.DataFrame:
+    """Up to ``n`` exemplar quotes per theme (or code).
+
+    Parameters
+    ----------
+    project : Project
+    level : ``"theme"`` or ``"code"``
+    n : quotes per theme
+    embedder : an :class:`~qdakit.embed.Embedder`; default the bundled
+        sentence-transformers model with the project's embedding cache
+    coder : quote only this coder's codings (default: every coder's)
+    anonymiser : an :class:`~qdakit.analysis.anonymise.Anonymiser` applied to each quote
+    attributes : attribute columns shown in the attribution
+    min_words : shorter passages are not quoted (a "yes" is not an exemplar)
+
+    Returns
+    -------
+    DataFrame
+        Columns: theme (or code), rank, quote, attribution, participant,
+        segment_id, typicality (cosine similarity to the theme's centroid).
+    """
+    if level not in ("theme", "code"):
+        raise ValueError(f"level {level!r}: use 'theme' or 'code'")
+    passages = _passages(project, coder)
+    passages = passages[passages["quote"].str.split().str.len() >= min_words].reset_index(drop=True)
+    columns = [level, "rank", "quote", "attribution", "participant", "segment_id", "typicality"]
+    if passages.empty:
+        return pd.DataFrame(columns=columns)
+    if embedder is None:
+        from qdakit.embed import CachedEmbedder, EmbeddingCache, SentenceTransformerEmbedder
+
+        embedder = CachedEmbedder(SentenceTransformerEmbedder(), EmbeddingCache.for_project(project.path))
+    vectors = embedder.encode(passages["quote"].tolist())
+    rows = []
+    for name, group in passages.groupby(level, sort=False):
+        X = vectors[group.index.to_numpy()]
+        centroid = X.mean(axis=0)
+        norm = np.linalg.norm(centroid)
+        sims = X @ (centroid / norm) if norm > 0 else np.zeros(len(X))
+        order = np.argsort(-sims, kind="stable")
+        chosen, seen = [], set()
+        for pass_ in (0, 1):  # first distinct participants, then fill up if too few
+            for i in order:
+                who = group.iloc[i]["participant"]
+                if i in chosen or (pass_ == 0 and who in seen):
+                    continue
+                chosen.append(i)
+                seen.add(who)
+                if len(chosen) == n:
+                    break
+            if len(chosen) == n:
+                break
+        for rank, i in enumerate(chosen, start=1):
+            r = group.iloc[i]
+            quote = anonymiser.transform(r["quote"]) if anonymiser is not None else r["quote"]
+            rows.append({level: name, "rank": rank, "quote": quote, "attribution": attribution(r, attributes),
+                         "participant": r["participant"], "segment_id": r["segment_id"],
+                         "typicality": float(sims[i])})
+    return pd.DataFrame(rows, columns=columns)

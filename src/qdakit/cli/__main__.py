@@ -1,0 +1,5 @@
+"""``python -m qdakit.cli``: the same as the ``qdakit`` command."""
+
+from qdakit.cli.main import main
+
+main()

@@ -1,0 +1,72 @@
+"""The ``qdakit`` Typer application and its command groups, and the helpers every command module
+uses to open a project and print tables and progress.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from qdakit.cli.common import (
+    console,
+    err,
+)
+from qdakit.project import Project
+
+app = typer.Typer(
+    name="qdakit",
+    help="NLP-assisted coding of qualitative interview and focus-group transcripts.\n\n"
+         "Typical start: qdakit init; qdakit import transcripts/ --attributes participants.csv; "
+         "qdakit codebook load codebook.yaml; qdakit status.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
+)
+codebook_app = typer.Typer(help="Load, show and export the codebook.", no_args_is_help=True)
+app.add_typer(codebook_app, name="codebook")
+codings_app = typer.Typer(help="Import and list human codings.", no_args_is_help=True)
+app.add_typer(codings_app, name="codings")
+
+
+
+def _open(path: Path) -> Project:
+    return Project.open(path)
+
+
+def _read_terms(path: Path) -> dict[str, str]:
+    """A ``term,replacement`` CSV as a dict."""
+    import pandas as pd
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if list(frame.columns[:2]) != ["term", "replacement"]:
+        raise typer.BadParameter(f"{path}: needs the columns term,replacement", param_hint="--terms")
+    return dict(zip(frame["term"], frame["replacement"], strict=True))
+
+
+def _print_frame(frame, title: str, max_rows: int = 60) -> None:  # noqa: ANN001 - DataFrame
+    table = Table(title=title)
+    for i, col in enumerate(frame.columns):
+        table.add_column(str(col), no_wrap=True, overflow="ellipsis",
+                         min_width=20 if i == 0 else max(5, len(str(col))),
+                         justify="left" if i == 0 else "right")
+    for row in frame.head(max_rows).itertuples(index=False):
+        table.add_row(*[_fmt(v, width=28) for v in row])
+    console.print(table)
+    if len(frame) > max_rows:
+        console.print(f"[dim]... {len(frame) - max_rows} more rows[/dim]")
+
+
+def _fmt(value: object, width: int = 36) -> str:
+    if isinstance(value, float):
+        return "NaN" if value != value else f"{value:.3f}"
+    text = "" if value is None else str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=err, transient=True)

@@ -1,0 +1,70 @@
+"""``qdakit export``: REFI-QDA ``.qdpx`` / ``.qdc``, quotations and the code-by-case matrix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from qdakit.cli.app import _open, _read_terms, app
+from qdakit.cli.common import (
+    DEFAULT_PROJECT,
+    ProjectOpt,
+    console,
+)
+
+
+@app.command()
+def export(
+    project: ProjectOpt = DEFAULT_PROJECT,
+    qdpx: Annotated[Optional[Path], typer.Option(help="REFI-QDA project for NVivo, ATLAS.ti, MAXQDA, "
+                                                      "QualCoder.")] = None,
+    with_suggestions: Annotated[bool, typer.Option(
+        help="Add pending machine suggestions to the .qdpx as a separate user.")] = False,
+    min_score: Annotated[Optional[float], typer.Option(help="Only suggestions scoring at least this.")] = None,
+    qdc: Annotated[Optional[Path], typer.Option(help="REFI-QDA codebook (.qdc).")] = None,
+    quotes: Annotated[Optional[Path], typer.Option(help="Quotation table, one row per coding (.csv/.xlsx).")] = None,
+    matrix: Annotated[Optional[Path], typer.Option(help="Code-by-case 0/1 matrix (.csv/.xlsx).")] = None,
+    case: Annotated[str, typer.Option(help="Cases of the matrix: participant, transcript or an attribute.")]
+    = "participant",
+    anonymise: Annotated[bool, typer.Option(help="Pseudonymise the quotation table (spaCy NER + participants).")]
+    = False,
+    terms: Annotated[Optional[Path], typer.Option(help="CSV term,replacement used when anonymising.")] = None,
+) -> None:
+    """Export the project: REFI-QDA .qdpx/.qdc, quotation table, code-by-case matrix."""
+    if not any([qdpx, qdc, quotes, matrix]):
+        raise typer.BadParameter("say what to write: --qdpx, --qdc, --quotes and/or --matrix")
+    with _open(project) as p:
+        if qdpx:
+            from qdakit.io.refi import export_qdpx
+
+            report = export_qdpx(p, qdpx, with_suggestions=with_suggestions, min_score=min_score)
+            console.print(f"Wrote {qdpx}:")
+            for line in report.lines():
+                console.print(f"  {line}", highlight=False)
+        if qdc:
+            from qdakit.io.refi import write_qdc
+
+            write_qdc(p.codebook, qdc)
+            console.print(f"Wrote {qdc}.")
+        if quotes:
+            from qdakit.io.exports import write_quotations
+
+            anon = None
+            if anonymise or terms is not None:
+                from qdakit.analysis.anonymise import Anonymiser
+
+                anon = Anonymiser.for_project(p, terms=_read_terms(terms) if terms else {})
+            write_quotations(p, quotes, anonymiser=anon)
+            console.print(f"Wrote {quotes}{' (anonymised)' if anon else ''}.")
+        if matrix:
+            from qdakit.io.exports import code_by_case_matrix
+
+            frame = code_by_case_matrix(p, case=case)
+            if matrix.suffix.lower() in {".xlsx", ".xlsm"}:
+                frame.to_excel(matrix)
+            else:
+                frame.to_csv(matrix)
+            console.print(f"Wrote {matrix} ({frame.shape[0]} cases x {frame.shape[1]} codes).")

@@ -1,0 +1,75 @@
+"""The ``qdakit`` command line: the entry point, which registers every command module.
+
+Every command works on one project file, ``--project/-p`` (default
+``project.qdakit`` in the current folder, or ``$QDAKIT_PROJECT``). Errors are
+printed as one clear message, never a traceback, and leave the project as it
+was.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from qdakit.cli.app import app
+from qdakit.cli.common import (
+    err,
+)
+from qdakit.errors import QdakitError
+
+
+def _register_commands() -> None:
+    """Every command module adds its commands to :data:`qdakit.cli.app.app` when imported."""
+    from qdakit.cli import agree_cmds, codebook_cmds, exchange_cmds, project_cmds, report_cmds, suggest_cmds
+    from qdakit.cli.batch import register as register_batch
+    from qdakit.cli.themes import register as register_themes
+
+    del agree_cmds, codebook_cmds, exchange_cmds, project_cmds, report_cmds, suggest_cmds  # imported for their commands
+    register_themes(app)
+    register_batch(app)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Entry point: run the app, turning qdakit errors into one clear line."""
+    try:
+        code = app(standalone_mode=False)  # a command's typer.Exit(n) comes back as n, not raised
+    except QdakitError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as exc:
+        usage, leave = _click_exceptions()
+        if isinstance(exc, usage):  # a wrong option or command: its message and the usage line
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        if isinstance(exc, leave):
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        raise
+    if isinstance(code, int) and code:
+        sys.exit(code)
+
+
+def _click_exceptions() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
+    """(usage errors, exits) of click, and of the copy of click that newer typer versions carry."""
+    usage: list[type[Exception]] = []
+    leave: list[type[Exception]] = [typer.Exit]
+    if hasattr(typer, "TyperException"):  # typer >= 0.24 vendors click; its errors derive from this
+        usage.append(typer.TyperException)
+    try:
+        import click
+    except ImportError:  # pragma: no cover - typer without click installed beside it
+        pass
+    else:
+        usage.append(click.exceptions.ClickException)
+        leave.append(click.exceptions.Exit)
+    return tuple(usage), tuple(leave)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""Commands that make and fill a project: ``init``, ``import``, ``attributes`` and ``status``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from qdakit.cli.app import _open, _progress, app
+from qdakit.cli.common import (
+    DEFAULT_PROJECT,
+    ProjectOpt,
+    SkipEmptyOpt,
+    SpeakerColumnOpt,
+    TextColumnOpt,
+    TranscriptColumnOpt,
+    console,
+    table_options,
+)
+from qdakit.io.importer import apply_attributes, collect_paths, import_files
+from qdakit.project import Project
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Project file to create.")] = DEFAULT_PROJECT,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing project file.")] = False,
+) -> None:
+    """Create a new, empty project file."""
+    with Project.create(path, overwrite=force):
+        pass
+    console.print(f"Created project [bold]{path}[/bold]. Next: [cyan]qdakit -p {path} import FILES...[/cyan]")
+
+
+@app.command("import")
+def import_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Transcript files or folders (.txt .md .vtt .srt .docx; "
+                                                     ".csv/.xlsx of segments when named).")],
+    project: ProjectOpt = DEFAULT_PROJECT,
+    attributes: Annotated[Optional[list[Path]], typer.Option(
+        "--attributes", "-a", help="Participants CSV/Excel: participant,speaker,transcript,<attributes>. "
+                                   "Repeatable.")] = None,
+    questions: Annotated[Optional[Path], typer.Option(
+        "--questions", "-q", help="Focus-group questions, one per line ('Q1: ...').")] = None,
+    by: Annotated[str, typer.Option("--by", help="Segment by 'turn' or 'paragraph'.")] = "turn",
+    encoding: Annotated[Optional[str], typer.Option(help="Force a text encoding, e.g. latin-1.")] = None,
+    moderator: Annotated[Optional[list[str]], typer.Option(
+        "--moderator", help="Speaker label of the moderator (repeatable); default: researcher roles.")] = None,
+    text_column: TextColumnOpt = "text",
+    speaker_column: SpeakerColumnOpt = "speaker",
+    transcript_column: TranscriptColumnOpt = "transcript",
+    skip_empty: SkipEmptyOpt = False,
+    lenient_attributes: Annotated[bool, typer.Option(
+        help="Skip attribute rows naming unknown speakers instead of failing.")] = False,
+) -> None:
+    """Import transcripts, all or nothing: if one file fails, nothing is imported.
+
+    A REFI-QDA project (.qdpx from NVivo, ATLAS.ti, MAXQDA, QualCoder) brings its
+    codebook, users, coded selections and cases along.
+    """
+    if by not in ("turn", "paragraph"):
+        raise typer.BadParameter("use 'turn' or 'paragraph'", param_hint="--by")
+    qdpx = [p for p in paths if p.suffix.lower() == ".qdpx"]
+    if qdpx:
+        from qdakit.io.refi import import_qdpx
+
+        with _open(project) as proj:
+            for f in qdpx:
+                refi_report = import_qdpx(proj, f, segment_by=by)  # type: ignore[arg-type]
+                console.print(f"[bold]{f}[/bold] (REFI-QDA):")
+                for line in refi_report.lines():
+                    console.print(f"  {line}", highlight=False)
+        paths = [p for p in paths if p.suffix.lower() != ".qdpx"]
+        if not paths:
+            return
+    files = collect_paths(paths, exclude=[*(attributes or []), *([questions] if questions else [])])
+    with _open(project) as p, _progress() as bar:
+        task = bar.add_task("Reading", total=len(files))
+
+        def step(f: Path) -> None:
+            bar.update(task, advance=1, description=f"Reading {f.name}")
+
+        report = import_files(
+            p, paths, attributes=attributes or [], questions=questions, segment_by=by,  # type: ignore[arg-type]
+            encoding=encoding, moderators=moderator,
+            columns=table_options(text_column, speaker_column, transcript_column, skip_empty),
+            strict_attributes=not lenient_attributes, progress=step)
+    console.print(f"Imported [bold]{len(report.transcripts)}[/bold] transcripts, "
+                  f"[bold]{report.segments}[/bold] segments into {project}.")
+    for name, matches in report.questions.items():
+        found = sum(m.segment_id is not None for m in matches)
+        console.print(f"  {name}: {found}/{len(matches)} questions located")
+    for name, speakers in report.unresolved_speakers.items():
+        console.print(f"  [yellow]{name}: speakers without attributes: {', '.join(speakers)}[/yellow]")
+    if report.skipped_attribute_rows:
+        console.print(f"  [dim]{len(report.skipped_attribute_rows)} attribute rows are for transcripts not in "
+                      "this import (apply later with `qdakit attributes FILE`).[/dim]")
+    for w in report.warnings:
+        console.print(f"  [yellow]warning: {w}[/yellow]")
+
+
+@app.command("attributes")
+def attributes_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Participants CSV/Excel files.")],
+    project: ProjectOpt = DEFAULT_PROJECT,
+    lenient: Annotated[bool, typer.Option(help="Skip rows naming unknown speakers.")] = False,
+) -> None:
+    """Apply participant attributes to transcripts already in the project."""
+    with _open(project) as p:
+        report = apply_attributes(p, files, strict=not lenient)
+    console.print("Attributes applied.")
+    for name, speakers in report.unresolved_speakers.items():
+        console.print(f"  [yellow]{name}: speakers without attributes: {', '.join(speakers)}[/yellow]")
+
+
+@app.command()
+def status(
+    project: ProjectOpt = DEFAULT_PROJECT,
+    speakers: Annotated[bool, typer.Option("--speakers", help="List every speaker label.")] = False,
+) -> None:
+    """Summarise the project: transcripts, segments, speakers, attributes, codes, codings."""
+    with _open(project) as p:
+        summary = p.summary()
+        tdf = p.transcripts()
+        sdf = p.segments()
+        codings = p.codings()
+    overview = Table("", "", title=f"Project {project}", show_header=False)
+    for key, value in summary.items():
+        overview.add_row(key.replace("_", " "), str(value))
+    console.print(overview)
+    if not tdf.empty:
+        attr_cols = [c for c in tdf.columns if c not in {"id", "name", "source", "characters", "segments"}]
+        t = Table("transcript", "segments", "speakers", *attr_cols, title="Transcripts")
+        n_speakers = sdf.groupby("transcript_id")["speaker"].nunique()
+        for r in tdf.itertuples(index=False):
+            d = r._asdict()
+            t.add_row(d["name"], str(d["segments"]), str(n_speakers.get(d["id"], 0)),
+                      *[("" if d[c] is None or d[c] != d[c] else str(d[c])) for c in attr_cols])
+        console.print(t)
+        fixed = {"id", "transcript_id", "transcript", "index", "speaker", "participant", "question", "text",
+                 "start", "end", "start_time", "end_time", "is_researcher"}
+        cov = Table("attribute", "segments with a value", "values", title="Attribute coverage (segments)")
+        cov.add_row("participant", f"{sdf['participant'].notna().mean():.0%}", str(sdf["participant"].nunique()))
+        for col in ["question", *[c for c in sdf.columns if c not in fixed]]:
+            values = sdf[col].dropna()
+            distinct = sorted(map(str, values.unique()))
+            shown = ", ".join(v if len(v) <= 24 else v[:23] + "…" for v in distinct[:6])
+            more = f" (+{len(distinct) - 6} more)" if len(distinct) > 6 else ""
+            cov.add_row(col, f"{len(values) / len(sdf):.0%}", shown + more)
+        console.print(cov)
+    if speakers and not sdf.empty:
+        st = Table("transcript", "speaker", "participant", "segments", title="Speakers")
+        g = sdf.groupby(["transcript", "speaker"], dropna=False, sort=False)
+        for (tname, spk), grp in g:
+            st.add_row(str(tname), str(spk), str(grp["participant"].iloc[0] or "-"), str(len(grp)))
+        console.print(st)
+    if not codings.empty:
+        ct = Table("coder", "codings", "segments", "codes", title="Human codings")
+        for coder, grp in codings.groupby("coder"):
+            ct.add_row(str(coder), str(len(grp)), str(grp["segment_id"].nunique()), str(grp["code"].nunique()))
+        console.print(ct)

@@ -1,0 +1,190 @@
+"""Commands for machine suggestions: ``precode``, ``suggestions``, ``suggest``, ``next``, ``accept`` and
+``review`` (the only way a suggestion becomes a coding: a named human accepts it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from qdakit.cli.app import _fmt, _open, _print_frame, _progress, app
+from qdakit.cli.common import (
+    DEFAULT_PROJECT,
+    ProjectOpt,
+    console,
+    err,
+)
+
+
+@app.command()
+def precode(
+    project: ProjectOpt = DEFAULT_PROJECT,
+    transcript: Annotated[Optional[list[str]], typer.Option(help="Only these transcripts (repeatable).")] = None,
+    target_precision: Annotated[float, typer.Option(help="Precision each code's threshold aims for.")] = 0.8,
+    min_examples: Annotated[int, typer.Option(help="Codings a code needs before it is learned.")] = 5,
+    top_k: Annotated[int, typer.Option(help="At most this many suggestions per segment.")] = 3,
+    chunk_size: Annotated[int, typer.Option(help="Segments per checkpoint.")] = 256,
+    device: Annotated[str, typer.Option(help="cpu, cuda or mps for the embedding model.")] = "cpu",
+    min_similarity: Annotated[float, typer.Option(
+        help="Codes not yet learned from codings are suggested only above this cosine to their definition.")]
+    = 0.3,
+) -> None:
+    """Suggest codes for every segment no human has coded: resumable after interruption.
+
+    This pre-codes transcripts already in the project. To import and pre-code many
+    files at once (with the fast embedders, or on a Dask cluster), use qdakit batch.
+    """
+    import warnings
+
+    from qdakit.suggest.precode import default_embedder, fit_suggester
+    from qdakit.suggest.precode import precode as run
+
+    with _open(project) as p, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        err.print("Fitting the suggester on the human codings ...")
+        suggester = fit_suggester(p, embedder=default_embedder(p, device=device),
+                                  target_precision=target_precision, min_examples=min_examples,
+                                  zero_shot_min_similarity=min_similarity)
+        with _progress() as bar:
+            task = bar.add_task("Pre-coding", total=None)
+
+            def step(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = run(p, suggester=suggester, transcripts=transcript, top_k=top_k, chunk_size=chunk_size,
+                         progress=step)
+    for w in caught:
+        if w.category.__module__.startswith("qdakit"):
+            console.print(f"[yellow]note:[/yellow] {w.message}", highlight=False)
+    if not report.code_report.empty:
+        frame = report.code_report.reset_index()
+        cols = ["code", "mode", "positives", "transcripts", "threshold", "cv_precision", "cv_recall", "note"]
+        _print_frame(frame[[c for c in cols if c in frame.columns]], title="How each code is suggested")
+    console.print(f"Pre-coded {report.done} segments ({report.skipped} already done) with {report.model}: "
+                  f"{report.suggestions} suggestions in {report.seconds:.1f} s. Review them with "
+                  "[cyan]qdakit review --coder NAME[/cyan].")
+
+
+@app.command()
+def suggestions(
+    project: ProjectOpt = DEFAULT_PROJECT,
+    n: Annotated[int, typer.Option("-n", help="How many to show.")] = 20,
+    status: Annotated[str, typer.Option(help="pending, accepted or rejected.")] = "pending",
+    min_score: Annotated[float, typer.Option(help="Only suggestions scoring at least this.")] = 0.0,
+) -> None:
+    """List machine suggestions with their scores and reasons, best first."""
+    with _open(project) as p:
+        sugg = p.suggestions(status=status)
+        texts = p.segments().set_index("id")["text"]
+    sugg = sugg[sugg["score"] >= min_score].sort_values("score", ascending=False).head(n)
+    table = Table("id", "segment", "code", "score", "text", "reason", title=f"{status.capitalize()} suggestions",
+                  show_lines=True)
+    for r in sugg.itertuples():
+        table.add_row(str(r.id), r.segment_id, r.code, f"{r.score:.2f}", _fmt(texts.get(r.segment_id, ""), 90),
+                      _fmt(r.reason, 110))
+    console.print(table)
+
+
+@app.command("suggest")
+def suggest_cmd(
+    segment: Annotated[str, typer.Argument(help="Segment id, e.g. P02_VCS_Yr2#17.")],
+    project: ProjectOpt = DEFAULT_PROJECT,
+    explain: Annotated[bool, typer.Option("--explain", help="Show scores for every code and the evidence.")] = False,
+) -> None:
+    """Suggest codes for one segment, and with --explain say why."""
+    from qdakit.suggest.precode import fit_suggester
+    from qdakit.suggest.training import project_frames
+
+    with _open(project) as p:
+        seg = p.segment(segment)
+        suggester = fit_suggester(p)
+        data = project_frames(p)
+        rows = data.context[data.context["id"] == seg.id]
+        console.print(f"[bold]{seg.id}[/bold] ({seg.speaker}): {seg.text}")
+        for s in suggester.suggest(rows, context=data.context):
+            console.print(f"  [green]{s.code}[/green] {s.score:.2f}  [dim]{s.reason}[/dim]")
+        if explain:
+            info = suggester.explain(seg.id, segments=rows, context=data.context)
+            for key, value in info.items():
+                console.print(f"  [bold]{key}[/bold]: {value}", highlight=False)
+
+
+@app.command("next")
+def next_cmd(
+    project: ProjectOpt = DEFAULT_PROJECT,
+    n: Annotated[int, typer.Option("-n", help="How many segments.")] = 10,
+) -> None:
+    """The segments a human should code next: the ones the machine is least sure of, and varied."""
+    from qdakit.suggest.precode import next_to_code
+
+    with _open(project) as p:
+        rows = next_to_code(p, n)
+    table = Table("segment", "speaker", "text", title="Code these next")
+    for r in rows.itertuples():
+        table.add_row(r.id, str(r.speaker), _fmt(r.text, 110))
+    console.print(table)
+
+
+@app.command()
+def accept(
+    coder: Annotated[str, typer.Option(help="The human coder accepting (recorded on every coding).")],
+    min_score: Annotated[float, typer.Option(help="Accept pending suggestions scoring at least this.")],
+    project: ProjectOpt = DEFAULT_PROJECT,
+    code: Annotated[Optional[list[str]], typer.Option(help="Only these codes (repeatable).")] = None,
+) -> None:
+    """Bulk-accept pending suggestions above a score, as a named human coder's codings."""
+    from qdakit.suggest.precode import accept_above
+
+    with _open(project) as p:
+        added = accept_above(p, coder=coder, min_score=min_score, codes=code)
+    console.print(f"{coder} accepted {len(added)} suggestions scoring >= {min_score}.")
+
+
+@app.command()
+def review(
+    coder: Annotated[str, typer.Option(help="Your name: every decision is recorded as yours.")],
+    project: ProjectOpt = DEFAULT_PROJECT,
+    min_score: Annotated[float, typer.Option(help="Only suggestions scoring at least this.")] = 0.0,
+) -> None:
+    """Review suggestions one by one (keys: a accept, r reject, c recode, s skip, q quit).
+
+    Each decision is saved at once.
+    """
+    from rich.prompt import Prompt
+
+    with _open(project) as p:
+        pending = p.suggestions(status="pending")
+        pending = pending[pending["score"] >= min_score].sort_values(["segment_id", "score"],
+                                                                      ascending=[True, False])
+        segs = p.segments().set_index("id")
+        names = list(p.codebook.names)
+        decided = 0
+        for r in pending.itertuples():
+            seg = segs.loc[r.segment_id]
+            prev = segs[(segs.transcript_id == seg.transcript_id) & (segs["index"] == seg["index"] - 1)]
+            console.rule(f"{r.segment_id}  ({decided} decided, {len(pending) - decided} left)")
+            if not prev.empty:
+                console.print(f"[dim]{prev.iloc[0]['speaker']}: {_fmt(prev.iloc[0]['text'], 300)}[/dim]")
+            console.print(f"[bold]{seg['speaker']}[/bold]: {seg['text']}")
+            console.print(f"Suggestion: [green]{r.code}[/green] (score {r.score:.2f})\n[dim]{r.reason}[/dim]")
+            key = Prompt.ask("[a]ccept [r]eject re[c]ode [s]kip [q]uit", choices=["a", "r", "c", "s", "q"],
+                             default="s", console=console)
+            if key == "q":
+                break
+            if key == "a":
+                p.accept(int(r.id), coder)
+            elif key == "r":
+                p.reject(int(r.id), coder)
+            elif key == "c":
+                for i, name in enumerate(names, start=1):
+                    console.print(f"  {i:2d} {name}")
+                pick = Prompt.ask("code number", choices=[str(i) for i in range(1, len(names) + 1)],
+                                  console=console)
+                with p.transaction():
+                    p.reject(int(r.id), coder)
+                    p.code(r.segment_id, names[int(pick) - 1], coder, memo=f"recoded suggestion {r.id}")
+            if key != "s":
+                decided += 1
+    console.print(f"{decided} decisions saved as {coder}.")

@@ -1,0 +1,123 @@
+"""``qdakit themes``: list candidate themes, plot them, adopt one.
+
+Listing clusters the project's codes (or segments), prints a table of themes with
+their key terms and exemplar quotes, and saves the listing beside the project
+(``<project>.themes.json``). ``--adopt ID`` adopts a theme of that saved listing,
+so the ID always means the theme that was shown. Nothing in the project changes
+until a theme is adopted by a named coder.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["register"]
+
+_console = Console() if sys.stdout.isatty() else Console(width=140)
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``themes`` command to the qdakit app."""
+
+    @app.command()
+    def themes(
+        project: Annotated[Path, typer.Option("--project", "-p", envvar="QDAKIT_PROJECT",
+                                              help="Project file.")] = Path("project.qdakit"),
+        of: Annotated[str, typer.Option("--of", help="Cluster 'codes' (by their segments and definitions) "
+                                                     "or 'segments' (coded or not).")] = "codes",
+        k: Annotated[Optional[int], typer.Option("--k", help="Number of themes (default: chosen "
+                                                             "automatically).", min=1)] = None,
+        coder_filter: Annotated[Optional[str], typer.Option(
+            "--codings-of", help="Use only this coder's codings (default: every coder's).")] = None,
+        quotes: Annotated[int, typer.Option("--quotes", help="Exemplar quotes shown per theme.", min=0)] = 2,
+        plot: Annotated[Optional[Path], typer.Option("--plot", help="Save a map of the themes (PNG).")] = None,
+        adopt_id: Annotated[Optional[int], typer.Option(
+            "--adopt", help="Adopt theme ID of the last listing as a parent code.")] = None,
+        name: Annotated[Optional[str], typer.Option("--name", help="Name of the adopted theme.")] = None,
+        coder: Annotated[Optional[str], typer.Option("--coder", help="Who adopts it (recorded).")] = None,
+        description: Annotated[str, typer.Option(help="Your definition of the adopted theme.")] = "",
+    ) -> None:
+        """Candidate themes: cluster codes or segments, label them, propose merges and splits.
+
+        List: qdakit themes [--of codes|segments] [--k N] [--plot themes.png].
+        Adopt: qdakit themes --adopt ID --name NAME --coder NAME (nothing changes until you adopt).
+        """
+        from qdakit.errors import CodingError
+        from qdakit.project import Project
+        from qdakit.themes.project_themes import adopt_from_listing, themes_path
+
+        if adopt_id is not None:
+            if not name or not coder:
+                raise CodingError("adopting a theme needs --name (the theme's name) and --coder (who adopts it): "
+                                  f"qdakit themes --adopt {adopt_id} --name 'Trust' --coder JR")
+            with Project.open(project) as p:
+                saved = themes_path(p.path)
+                code = adopt_from_listing(p, adopt_id, name, coder, description=description)
+                children = [c.name for c in p.codebook.children(code.name)]
+                pending = p.suggestions(status="pending")
+                n_sugg = int((pending["code"] == code.name).sum())
+            where = f" under {code.parent!r}" if code.parent else ""
+            if children:
+                _console.print(f"{coder} adopted theme {adopt_id} as [bold]{code.name}[/bold]{where}; "
+                               f"moved under it: {', '.join(children)}.")
+            else:
+                _console.print(f"{coder} adopted theme {adopt_id} as [bold]{code.name}[/bold]{where}, with "
+                               f"{n_sugg} pending suggestions of it to review (`qdakit review --coder {coder}`).")
+            _console.print(f"[dim]Recorded in the code's description and in {saved}. No coding was changed.[/dim]")
+            return
+        if of not in ("codes", "segments"):
+            raise CodingError(f"--of {of!r}: use --of codes or --of segments")
+        from qdakit.themes.project_themes import fit_project_themes, save_themes
+
+        with Project.open(project) as p:
+            tc = fit_project_themes(p, of=of, n_themes=k, coder=coder_filter)
+            saved = save_themes(themes_path(p.path), tc)
+        chosen = "chosen automatically" if k is None else "as asked"
+        table = Table(title=f"Candidate themes of {len(tc.items_)} {of} ({tc.n_themes_} themes, {chosen})",
+                      show_lines=True)
+        table.add_column("ID", justify="right")
+        table.add_column("size", justify="right")
+        table.add_column("key terms", max_width=28)
+        table.add_column("codes" if of == "codes" else "segments / spread", max_width=34)
+        table.add_column("exemplar quotes", max_width=70)
+        for t in tc.themes_:
+            spread = ", ".join(f"{len(v)} {key}{'s' if len(v) != 1 else ''}" for key, v in t.spread.items())
+            members = "; ".join(t.members) if of == "codes" else f"{len(t.segments)} segments"
+            table.add_row(str(t.id), str(t.size), ", ".join(t.label), f"{members}\n[dim]{spread}[/dim]",
+                          "\n".join(f"\"{_clip(q.text, 150)}\" {q.attribution}" for q in t.quotes[:quotes]))
+        _console.print(table)
+        if tc.code_names_:
+            merges, splits = tc.propose_merges(), tc.propose_splits()
+            for m in merges:
+                _console.print(f"[yellow]merge?[/yellow] {m.codes[0]} + {m.codes[1]}: {m.reason}")
+            for s in splits:
+                _console.print(f"[yellow]split?[/yellow] {s.code} ({len(s.groups[0])} + {len(s.groups[1])} "
+                               f"segments, silhouette {s.silhouette:.2f}): [{', '.join(s.labels[0])}] vs "
+                               f"[{', '.join(s.labels[1])}]")
+            if not merges and not splits:
+                _console.print("[dim]No near-duplicate codes to merge and no code with clear sub-groups.[/dim]")
+        if len(tc.outliers_):
+            _console.print(f"[dim]{len(tc.outliers_)} segments fit no theme, e.g. "
+                           f"{', '.join(tc.outliers_['segment_id'].head(5))}.[/dim]")
+        if plot is not None:
+            from qdakit.analysis.plots import theme_map
+
+            fig = theme_map(tc.item_vectors_, tc.labels_, {t.id: t.title for t in tc.themes_},
+                            names=tc.items_ if of == "codes" else None,
+                            title=f"Candidate themes ({of}, {tc.n_themes_} themes)")
+            plot.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(plot, dpi=150)
+            _console.print(f"Saved the theme map to {plot}.")
+        _console.print(f"[dim]Saved this listing to {saved}. Adopt a theme with: qdakit themes --adopt ID "
+                       "--name NAME --coder YOU. Nothing changes until you do.[/dim]")

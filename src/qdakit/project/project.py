@@ -1,0 +1,485 @@
+"""A qdakit project: one SQLite file holding transcripts, codebook, codings, suggestions.
+
+Every write runs in one transaction, so a failed import or save leaves the file
+as it was. Human codings are never deleted and never changed: a recode creates a
+new coding that supersedes the old one (kept as history), a retraction marks a
+coding retracted, and both record the human who did it. Machine suggestions are
+stored apart and become codings only through :meth:`Project.accept` by a named
+coder.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from qdakit import Project, Transcript, Segment, Codebook, Code
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "demo.qdakit"
+>>> with Project.create(path) as p:
+...     t = Transcript("t1", "t1", "Ann: We met monthly.")
+...     _ = p.add_transcripts([(t, [Segment("t1#0", "t1", 0, "Ann", "We met monthly.", 5, 20)])])
+...     _ = p.load_codebook(Codebook([Code("Communication")]))
+...     c = p.code("t1#0", "Communication", coder="JR")
+...     p.codings()[["segment_id", "code", "coder"]].values.tolist()
+[['t1#0', 'Communication', 'JR']]
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from qdakit.errors import CodebookError, CodingError, DuplicateTranscriptError, ProjectError
+from qdakit.model import (
+    RESEARCHER_ROLES,
+    Code,
+    Codebook,
+    Coding,
+    Segment,
+    Transcript,
+    looks_like_researcher,
+    utcnow,
+)
+from qdakit.project import store
+from qdakit.project.store import _sha, _ts
+from qdakit.project.suggestions import SuggestionStore
+
+__all__ = ["Project"]
+
+
+class Project(SuggestionStore):
+    """Open a project with :meth:`create` or :meth:`open`, not the constructor.
+
+    Machine suggestions and the pre-coding checkpoints are read and written through the methods of
+    :class:`~qdakit.project.suggestions.SuggestionStore`.
+    """
+
+    def __init__(self, path: Path, con: sqlite3.Connection) -> None:
+        self.path = path
+        self._con = con
+
+    # -- lifecycle ----------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | Path, *, overwrite: bool = False) -> Project:
+        """Create a new, empty project file at ``path``."""
+        p = Path(path)
+        if p.exists():
+            if not overwrite:
+                raise ProjectError(
+                    f"{p}: already exists. Open it with Project.open, or pass "
+                    "overwrite=True (CLI: --force) to start again."
+                )
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(p) + suffix).unlink(missing_ok=True)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        con = store.connect(p)
+        store.initialise(con)
+        return cls(p, con)
+
+    @classmethod
+    def open(cls, path: str | Path) -> Project:
+        """Open an existing project file."""
+        p = Path(path)
+        if not p.is_file():
+            raise ProjectError(f"{p}: no such project file. Create one with `qdakit init {p}`.")
+        try:
+            con = store.connect(p)
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(f"{p}: not a qdakit project ({exc}). Create one with `qdakit init`.") from None
+        store.check_version(con, p)
+        return cls(p, con)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        n = self._scalar("SELECT count(*) FROM transcripts")
+        return f"Project({str(self.path)!r}, {n} transcripts)"
+
+    def transaction(self):  # noqa: ANN201 - context manager
+        """Group several writes into one all-or-nothing transaction."""
+        return store.transaction(self._con)
+
+    def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self._con.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    # -- transcripts and segments --------------------------------------------
+    def add_transcripts(self, items: Iterable[tuple[Transcript, Sequence[Segment]]]) -> int:
+        """Add transcripts with their segments, all or nothing. Returns how many were added.
+
+        Raises :class:`DuplicateTranscriptError` if a transcript of the same id,
+        name or text is already in the project or in ``items``.
+        """
+        items = list(items)
+        with store.transaction(self._con) as con:
+            pos = self._scalar("SELECT coalesce(max(position), -1) FROM transcripts") + 1
+            for offset, (t, segments) in enumerate(items):
+                digest = _sha(t.text)
+                clash = con.execute(
+                    "SELECT id, name, source FROM transcripts WHERE id = ? OR name = ? OR sha256 = ?",
+                    (t.id, t.name, digest),
+                ).fetchone()
+                if clash is not None:
+                    same = "the same text as" if clash["name"] != t.name else "the same name as"
+                    raise DuplicateTranscriptError(
+                        f"{t.source or t.name}: transcript {t.name!r} has {same} transcript "
+                        f"{clash['name']!r} already in the project (from {clash['source']}). "
+                        "Nothing was imported. Rename the file, or leave it out if it is a copy."
+                    )
+                con.execute(
+                    "INSERT INTO transcripts VALUES (?,?,?,?,?,?,?,?)",
+                    (t.id, t.name, t.source, t.text, digest, json.dumps(dict(t.attributes)),
+                     _ts(utcnow()), pos + offset),
+                )
+                for s in segments:
+                    if s.transcript_id != t.id or t.text[s.start : s.end] != s.text:
+                        raise ProjectError(
+                            f"{t.source or t.name}: segment {s.id} does not match its transcript "
+                            f"text at {s.start}:{s.end}; this is a bug in the reader."
+                        )
+                con.executemany(
+                    "INSERT INTO segments VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    [(s.id, s.transcript_id, s.index, s.speaker, s.participant, s.text, s.start,
+                      s.end, s.start_time, s.end_time, s.question) for s in segments],
+                )
+        return len(items)
+
+    def transcript(self, transcript_id: str) -> Transcript:
+        row = self._con.execute(
+            "SELECT * FROM transcripts WHERE id = ? OR name = ?", (transcript_id, transcript_id)
+        ).fetchone()
+        if row is None:
+            raise ProjectError(f"no transcript {transcript_id!r} in {self.path}")
+        return Transcript(row["id"], row["name"], row["text"], row["source"], json.loads(row["attributes"]))
+
+    def iter_transcripts(self) -> Iterable[Transcript]:
+        for row in self._con.execute("SELECT * FROM transcripts ORDER BY position"):
+            yield Transcript(row["id"], row["name"], row["text"], row["source"], json.loads(row["attributes"]))
+
+    def transcripts(self) -> pd.DataFrame:
+        """One row per transcript: id, name, source, characters, segments, and its attributes."""
+        rows = self._con.execute(
+            "SELECT t.id, t.name, t.source, length(t.text) AS characters, t.attributes, "
+            "(SELECT count(*) FROM segments s WHERE s.transcript_id = t.id) AS segments "
+            "FROM transcripts t ORDER BY t.position"
+        ).fetchall()
+        records = [{k: r[k] for k in ("id", "name", "source", "characters", "segments")}
+                   | json.loads(r["attributes"]) for r in rows]
+        return pd.DataFrame.from_records(
+            records, columns=None if records else ["id", "name", "source", "characters", "segments"]
+        )
+
+    def segment(self, segment_id: str) -> Segment:
+        row = self._con.execute("SELECT * FROM segments WHERE id = ?", (segment_id,)).fetchone()
+        if row is None:
+            raise CodingError(f"no segment {segment_id!r} in {self.path}")
+        return _segment(row)
+
+    def iter_segments(self, transcript_id: str | None = None) -> Iterable[Segment]:
+        sql = "SELECT s.* FROM segments s JOIN transcripts t ON t.id = s.transcript_id"
+        params: tuple[str, ...] = ()
+        if transcript_id is not None:
+            sql += " WHERE s.transcript_id = ?"
+            params = (transcript_id,)
+        for row in self._con.execute(sql + " ORDER BY t.position, s.idx", params):
+            yield _segment(row)
+
+    def segments(self, transcript_id: str | None = None) -> pd.DataFrame:
+        """One row per segment with its attributes resolved.
+
+        Columns: id, transcript_id, transcript, index, speaker, participant,
+        question, text, start, end, start_time, end_time, then one column per
+        attribute (transcript attributes overlaid by the participant's), and
+        ``is_researcher`` (the speaker's ``role`` is researcher, interviewer,
+        moderator or facilitator, or, without a role, the label reads like one).
+        """
+        sql = ("SELECT s.*, t.name AS transcript, t.attributes AS t_attrs FROM segments s "
+               "JOIN transcripts t ON t.id = s.transcript_id")
+        params: tuple[str, ...] = ()
+        if transcript_id is not None:
+            sql += " WHERE s.transcript_id = ?"
+            params = (transcript_id,)
+        rows = self._con.execute(sql + " ORDER BY t.position, s.idx", params).fetchall()
+        pattrs = self._participant_attributes()
+        records = []
+        for r in rows:
+            attrs = dict(json.loads(r["t_attrs"]))
+            if r["participant"] is not None:
+                attrs |= pattrs.get((r["participant"], ""), {})
+                attrs |= pattrs.get((r["participant"], r["transcript_id"]), {})
+            rec = {
+                "id": r["id"], "transcript_id": r["transcript_id"], "transcript": r["transcript"],
+                "index": r["idx"], "speaker": r["speaker"], "participant": r["participant"],
+                "question": r["question"], "text": r["text"], "start": r["start"], "end": r["end"],
+                "start_time": r["start_time"], "end_time": r["end_time"],
+            }
+            rec |= {k: v for k, v in attrs.items() if k not in rec}
+            role = str(attrs.get("role", "")).strip().lower()
+            rec["is_researcher"] = role in RESEARCHER_ROLES or (not role and looks_like_researcher(r["speaker"]))
+            records.append(rec)
+        base = ["id", "transcript_id", "transcript", "index", "speaker", "participant", "question",
+                "text", "start", "end", "start_time", "end_time", "is_researcher"]
+        df = pd.DataFrame.from_records(records, columns=None if records else base)
+        extra = [c for c in df.columns if c not in base]
+        return df[base + extra]
+
+    # -- participants, attributes, questions ----------------------------------
+    def _participant_attributes(self) -> dict[tuple[str, str], dict[str, str]]:
+        return {(r[0], r[1]): json.loads(r[2]) for r in
+                self._con.execute("SELECT participant, transcript_id, attributes FROM participant_attributes")}
+
+    def set_participant_attributes(
+        self,
+        participant: str,
+        attributes: Mapping[str, str],
+        transcript_id: str | None = None,
+    ) -> None:
+        """Set attributes of a participant, in every transcript or in one (e.g. wave)."""
+        with store.transaction(self._con) as con:
+            con.execute(
+                "INSERT INTO participant_attributes VALUES (?,?,?) ON CONFLICT(participant, transcript_id) "
+                "DO UPDATE SET attributes = excluded.attributes",
+                (participant, transcript_id or "", json.dumps(dict(attributes))),
+            )
+
+    def set_transcript_attributes(self, transcript_id: str, attributes: Mapping[str, str]) -> None:
+        with store.transaction(self._con) as con:
+            n = con.execute("UPDATE transcripts SET attributes = ? WHERE id = ?",
+                            (json.dumps(dict(attributes)), transcript_id)).rowcount
+            if n == 0:
+                raise ProjectError(f"no transcript {transcript_id!r} in {self.path}")
+
+    def set_segment_participant(self, segment_id: str, participant: str | None) -> None:
+        with store.transaction(self._con) as con:
+            con.execute("UPDATE segments SET participant = ? WHERE id = ?", (participant, segment_id))
+
+    def participants(self) -> pd.DataFrame:
+        """One row per (participant, transcript) attribute record; transcript '' = all."""
+        rows = self._con.execute(
+            "SELECT participant, transcript_id, attributes FROM participant_attributes "
+            "ORDER BY participant, transcript_id").fetchall()
+        records = [{"participant": r[0], "transcript_id": r[1]} | json.loads(r[2]) for r in rows]
+        return pd.DataFrame.from_records(records, columns=None if records else ["participant", "transcript_id"])
+
+    def set_questions(self, questions: Sequence[tuple[str, str]]) -> None:
+        """Record the focus-group questions as (id, text), in order."""
+        with store.transaction(self._con) as con:
+            for pos, (qid, text) in enumerate(questions):
+                con.execute("INSERT INTO questions VALUES (?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                            "text = excluded.text, position = excluded.position", (qid, text, pos))
+
+    def questions(self) -> pd.DataFrame:
+        return pd.read_sql_query("SELECT id, text FROM questions ORDER BY position", self._con)
+
+    # -- codebook -------------------------------------------------------------
+    @property
+    def codebook(self) -> Codebook:
+        rows = self._con.execute(
+            "SELECT c.*, p.name AS parent_name FROM codes c LEFT JOIN codes p ON p.guid = c.parent "
+            "ORDER BY c.position").fetchall()
+        return Codebook(
+            Code(r["name"], r["parent_name"], r["description"], r["inclusion"], r["exclusion"],
+                 tuple(json.loads(r["examples"])), r["colour"], r["guid"]) for r in rows
+        )
+
+    def load_codebook(self, codebook: Codebook, *, replace: bool = False) -> dict[str, int]:
+        """Merge ``codebook`` into the project's codebook, all or nothing.
+
+        New codes are added; codes of the same name (case-insensitive) take the
+        new definition, parent and colour but keep their identity, so codings
+        stay attached. With ``replace=True``, codes missing from ``codebook``
+        are removed, unless a coding or suggestion uses them (then nothing
+        changes and :class:`CodebookError` names them).
+
+        Returns counts: ``{"added": n, "updated": n, "removed": n}``.
+        """
+        current = {c.name.casefold(): c for c in self.codebook}
+        merged: list[Code] = []
+        added = updated = 0
+        for code in codebook:
+            old = current.get(code.name.casefold())
+            if old is None:
+                added += 1
+                merged.append(code)
+            else:
+                updated += int(code != Code(code.name, code.parent, code.description, code.inclusion,
+                                                code.exclusion, code.examples, code.colour, old.guid))
+                merged.append(Code(code.name, code.parent, code.description, code.inclusion,
+                                   code.exclusion, code.examples, code.colour, old.guid))
+        incoming = {c.name.casefold() for c in codebook}
+        kept = [c for k, c in current.items() if k not in incoming]
+        removed = kept if replace else []
+        if not replace:
+            merged = [*kept, *merged]
+        # validate the final tree before writing anything
+        final = Codebook(
+            [Code(c.name, _parent_name(c.parent, merged), c.description, c.inclusion, c.exclusion,
+                  c.examples, c.colour, c.guid) for c in merged],
+            source=codebook.source,
+        )
+        if removed:
+            used = self._con.execute(
+                f"SELECT DISTINCT c.name FROM codes c WHERE c.guid IN ({','.join('?' * len(removed))}) AND "
+                "(EXISTS (SELECT 1 FROM codings k WHERE k.code_guid = c.guid) OR "
+                "EXISTS (SELECT 1 FROM suggestions s WHERE s.code_guid = c.guid))",
+                [c.guid for c in removed]).fetchall()
+            if used:
+                raise CodebookError(
+                    f"{codebook.source or 'codebook'}: replacing the codebook would remove codes that "
+                    f"are in use: {', '.join(r[0] for r in used)}. Keep them in the file, or merge "
+                    "without --replace. Nothing was changed."
+                )
+        by_name = {c.name: c for c in final}
+        with store.transaction(self._con) as con:
+            con.execute("UPDATE codes SET parent = NULL")
+            for c in removed:
+                con.execute("DELETE FROM codes WHERE guid = ?", (c.guid,))
+            for pos, c in enumerate(final):
+                con.execute(
+                    "INSERT INTO codes VALUES (?,?,NULL,?,?,?,?,?,?) ON CONFLICT(guid) DO UPDATE SET "
+                    "name=excluded.name, description=excluded.description, inclusion=excluded.inclusion, "
+                    "exclusion=excluded.exclusion, examples=excluded.examples, colour=excluded.colour, "
+                    "position=excluded.position",
+                    (c.guid, c.name, c.description, c.inclusion, c.exclusion,
+                     json.dumps(list(c.examples)), c.colour, pos))
+            for c in final:
+                if c.parent is not None:
+                    con.execute("UPDATE codes SET parent = ? WHERE guid = ?", (by_name[c.parent].guid, c.guid))
+        return {"added": added, "updated": updated, "removed": len(removed)}
+
+    def _code_guid(self, name: str) -> str:
+        guid = self._scalar("SELECT guid FROM codes WHERE name = ?", (name,))
+        if guid is None:
+            names = [r[0] for r in self._con.execute("SELECT name FROM codes ORDER BY position LIMIT 12")]
+            raise CodingError(
+                f"no code {name!r} in the project's codebook (codes: {', '.join(names) or 'none'}). "
+                "Load a codebook with `qdakit codebook load FILE` or add the code first."
+            )
+        return guid
+
+    # -- human codings ----------------------------------------------------------
+    def add_codings(self, codings: Iterable[Coding]) -> list[Coding]:
+        """Store human codings, all or nothing; returns them with ids."""
+        out: list[Coding] = []
+        with store.transaction(self._con) as con:
+            for c in codings:
+                seg = self.segment(c.segment_id)
+                if c.start is not None and c.end is not None and not (seg.start <= c.start and c.end <= seg.end):
+                    raise CodingError(
+                        f"coding of {c.code!r} by {c.coder} on segment {seg.id}: span {c.start}:{c.end} "
+                        f"is outside the segment ({seg.start}:{seg.end}). Spans are offsets into the "
+                        "transcript text and must lie inside the segment."
+                    )
+                cur = con.execute(
+                    "INSERT INTO codings (segment_id, code_guid, coder, start, \"end\", memo, created, "
+                    "status, supersedes) VALUES (?,?,?,?,?,?,?,'active',?)",
+                    (c.segment_id, self._code_guid(c.code), c.coder.strip(), c.start, c.end, c.memo,
+                     _ts(c.created), c.supersedes))
+                out.append(Coding(c.segment_id, c.code, c.coder.strip(), c.start, c.end, c.memo,
+                                  c.created, cur.lastrowid, "active", c.supersedes))
+        return out
+
+    def code(self, segment_id: str, code: str, coder: str, *, start: int | None = None,
+             end: int | None = None, memo: str = "") -> Coding:
+        """Record that ``coder`` applied ``code`` to a segment (optionally a span of it)."""
+        return self.add_codings([Coding(segment_id, code, coder, start, end, memo)])[0]
+
+    def recode(self, coding_id: int, code: str, coder: str, *, memo: str = "") -> Coding:
+        """Replace a coding by one with another code; the old one is kept as superseded."""
+        old = self.coding(coding_id)
+        with store.transaction(self._con):
+            new = self.add_codings([Coding(old.segment_id, code, coder, old.start, old.end, memo,
+                                           supersedes=old.id)])[0]
+            self._set_status(coding_id, "superseded", coder)
+        return new
+
+    def retract(self, coding_id: int, coder: str, *, memo: str = "") -> None:
+        """Withdraw a coding (a human decision); it stays in the history as retracted."""
+        self.coding(coding_id)
+        self._set_status(coding_id, "retracted", coder)
+
+    def _set_status(self, coding_id: int, status: str, by: str) -> None:
+        if not by or not by.strip():
+            raise CodingError("changing a coding's status needs a named coder")
+        try:
+            with store.transaction(self._con) as con:
+                con.execute("UPDATE codings SET status = ?, status_changed_by = ?, status_changed_at = ? "
+                            "WHERE id = ?", (status, by.strip(), _ts(utcnow()), coding_id))
+        except sqlite3.IntegrityError as exc:
+            raise CodingError(f"coding {coding_id}: {exc}") from None
+
+    def coding(self, coding_id: int) -> Coding:
+        row = self._con.execute(
+            "SELECT k.*, c.name AS code FROM codings k JOIN codes c ON c.guid = k.code_guid WHERE k.id = ?",
+            (coding_id,)).fetchone()
+        if row is None:
+            raise CodingError(f"no coding with id {coding_id} in {self.path}")
+        return Coding(row["segment_id"], row["code"], row["coder"], row["start"], row["end"], row["memo"],
+                      datetime.fromisoformat(row["created"]), row["id"], row["status"], row["supersedes"])
+
+    def codings(self, *, history: bool = False, coder: str | None = None) -> pd.DataFrame:
+        """Human codings (active ones; ``history=True`` adds superseded and retracted).
+
+        Columns: id, segment_id, transcript_id, code, coder, start, end, memo,
+        created, status, supersedes.
+        """
+        sql = ("SELECT k.id, k.segment_id, s.transcript_id, c.name AS code, k.coder, k.start, k.\"end\", "
+               "k.memo, k.created, k.status, k.supersedes FROM codings k "
+               "JOIN codes c ON c.guid = k.code_guid JOIN segments s ON s.id = k.segment_id")
+        where, params = [], []
+        if not history:
+            where.append("k.status = 'active'")
+        if coder is not None:
+            where.append("k.coder = ?")
+            params.append(coder)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        df = pd.read_sql_query(sql + " ORDER BY k.id", self._con, params=params)
+        for col in ("start", "end", "supersedes"):
+            df[col] = df[col].astype("Int64")
+        return df
+
+    def coders(self) -> list[str]:
+        return [r[0] for r in self._con.execute(
+            "SELECT DISTINCT coder FROM codings WHERE status = 'active' ORDER BY coder")]
+
+    # -- overview -----------------------------------------------------------------
+    def summary(self) -> dict[str, int]:
+        q = self._scalar
+        return {
+            "transcripts": q("SELECT count(*) FROM transcripts"),
+            "segments": q("SELECT count(*) FROM segments"),
+            "speakers": q("SELECT count(DISTINCT speaker) FROM segments"),
+            "participants": q("SELECT count(DISTINCT participant) FROM segments WHERE participant IS NOT NULL"),
+            "unresolved_segments": q("SELECT count(*) FROM segments WHERE participant IS NULL"),
+            "questions": q("SELECT count(*) FROM questions"),
+            "codes": q("SELECT count(*) FROM codes"),
+            "codings": q("SELECT count(*) FROM codings WHERE status = 'active'"),
+            "coders": q("SELECT count(DISTINCT coder) FROM codings WHERE status = 'active'"),
+            "suggestions_pending": q("SELECT count(*) FROM suggestions WHERE status = 'pending'"),
+        }
+
+
+def _segment(row: sqlite3.Row) -> Segment:
+    return Segment(row["id"], row["transcript_id"], row["idx"], row["speaker"], row["text"], row["start"],
+                   row["end"], row["start_time"], row["end_time"], row["question"], row["participant"])
+
+
+def _parent_name(parent: str | None, codes: Sequence[Code]) -> str | None:
+    """Resolve a parent name case-insensitively against the merged code list."""
+    if parent is None:
+        return None
+    for c in codes:
+        if c.name.casefold() == parent.casefold():
+            return c.name
+    return parent

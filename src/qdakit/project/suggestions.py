@@ -1,0 +1,145 @@
+"""Machine suggestions in the project file: storing them, the decisions of named human coders
+(accept, reject), and the checkpoints of pre-coding runs. A suggestion becomes a human coding only
+through :meth:`SuggestionStore.accept` by a named coder.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from qdakit.errors import CodingError
+from qdakit.model import Coding, Suggestion, utcnow
+from qdakit.project import store
+from qdakit.project.store import _sha, _ts
+
+__all__ = ["SuggestionStore"]
+
+
+class SuggestionStore:
+    """The suggestion side of :class:`~qdakit.project.Project` (a mixin: it uses the project's connection)."""
+
+    path: Path
+    _con: sqlite3.Connection
+
+    if TYPE_CHECKING:  # provided by Project
+        def _code_guid(self, name: str) -> str: ...
+
+        def code(self, segment_id: str, code: str, coder: str, *, start: int | None = None,
+                 end: int | None = None, memo: str = "") -> Coding: ...
+
+    def add_suggestions(self, suggestions: Iterable[Suggestion]) -> int:
+        """Store machine suggestions (pending); never touches human codings."""
+        items = list(suggestions)
+        if not items:
+            return 0
+        ids = list(dict.fromkeys(s.segment_id for s in items))
+        known = set(self._in_batches("SELECT id FROM segments WHERE id IN ({})", ids))  # a batch stores thousands
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise CodingError(f"no segment {missing[0]!r} in {self.path}"
+                              + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+                              + "; nothing was stored")
+        guids = {c: self._code_guid(c) for c in dict.fromkeys(s.code for s in items)}
+        with store.transaction(self._con) as con:
+            con.executemany(
+                "INSERT INTO suggestions (segment_id, code_guid, score, model, reason, status, created) "
+                "VALUES (?,?,?,?,?,'pending',?)",
+                [(s.segment_id, guids[s.code], float(s.score), s.model, s.reason, _ts(s.created)) for s in items])
+        return len(items)
+
+    def suggestion(self, suggestion_id: int) -> Suggestion:
+        row = self._con.execute(
+            "SELECT s.*, c.name AS code FROM suggestions s JOIN codes c ON c.guid = s.code_guid "
+            "WHERE s.id = ?", (suggestion_id,)).fetchone()
+        if row is None:
+            raise CodingError(f"no suggestion with id {suggestion_id} in {self.path}")
+        return Suggestion(row["segment_id"], row["code"], row["score"], row["model"], row["reason"],
+                          row["status"], datetime.fromisoformat(row["created"]), row["id"], row["decided_by"])
+
+    def suggestions(self, status: str | None = None) -> pd.DataFrame:
+        """Machine suggestions. Columns: id, segment_id, code, score, model, reason, status, decided_by, coding_id."""
+        sql = ("SELECT s.id, s.segment_id, c.name AS code, s.score, s.model, s.reason, s.status, "
+               "s.created, s.decided_by, s.coding_id FROM suggestions s JOIN codes c ON c.guid = s.code_guid")
+        params: list[str] = []
+        if status is not None:
+            sql += " WHERE s.status = ?"
+            params.append(status)
+        return pd.read_sql_query(sql + " ORDER BY s.id", self._con, params=params)
+
+    def accept(self, suggestion_id: int, coder: str, *, memo: str = "") -> Coding:
+        """A named human coder accepts a suggestion: it becomes that coder's coding."""
+        if not coder or not coder.strip():
+            raise CodingError("accepting a suggestion needs a named human coder (coder='JR')")
+        s = self._decidable(suggestion_id)
+        with store.transaction(self._con) as con:
+            coding = self.code(s.segment_id, s.code, coder, memo=memo)
+            con.execute("UPDATE suggestions SET status='accepted', decided_by=?, decided_at=?, coding_id=? "
+                        "WHERE id=?", (coder.strip(), _ts(utcnow()), coding.id, suggestion_id))
+        return coding
+
+    def reject(self, suggestion_id: int, coder: str) -> None:
+        """A named human coder rejects a suggestion; the rejection is kept for learning."""
+        if not coder or not coder.strip():
+            raise CodingError("rejecting a suggestion needs a named human coder")
+        self._decidable(suggestion_id)
+        with store.transaction(self._con) as con:
+            con.execute("UPDATE suggestions SET status='rejected', decided_by=?, decided_at=? WHERE id=?",
+                        (coder.strip(), _ts(utcnow()), suggestion_id))
+
+    def _decidable(self, suggestion_id: int) -> Suggestion:
+        s = self.suggestion(suggestion_id)
+        if s.status != "pending":
+            raise CodingError(f"suggestion {suggestion_id} was already {s.status} by {s.decided_by}")
+        return s
+
+    def mark_precoded(self, segment_ids: Iterable[str], model: str) -> None:
+        """Record that pre-coding with ``model`` finished for these segments (a checkpoint)."""
+        now = _ts(utcnow())
+        with store.transaction(self._con) as con:
+            con.executemany("INSERT OR IGNORE INTO precoded VALUES (?,?,?)",
+                            [(sid, model, now) for sid in segment_ids])
+
+    def precoded(self, model: str, among: Iterable[str] | None = None) -> set[str]:
+        """Segments already pre-coded with ``model`` (only those in ``among``, if given)."""
+        if among is None:
+            return {r[0] for r in self._con.execute("SELECT segment_id FROM precoded WHERE model = ?", (model,))}
+        return set(self._in_batches("SELECT segment_id FROM precoded WHERE model = ? AND segment_id IN ({})",
+                                    list(dict.fromkeys(among)), (model,)))
+
+    def precoded_sources(self, sources: Iterable[str], model: str) -> set[str]:
+        """Of these source files, those whose transcripts a run with ``model`` has pre-coded (to resume)."""
+        return set(self._in_batches(
+            "SELECT DISTINCT t.source FROM transcripts t WHERE t.source IN ({}) AND EXISTS (SELECT 1 "
+            "FROM segments s JOIN precoded p ON p.segment_id = s.id WHERE s.transcript_id = t.id AND p.model = ?)",
+            list(dict.fromkeys(sources)), (), (model,)))
+
+    def find_transcript(self, *, id: str | None = None, name: str | None = None,  # noqa: A002 - the column
+                        text: str | None = None) -> dict[str, str] | None:
+        """The transcript with this id, name or text (the first found), or None.
+
+        Returns {id, name, source, sha256} (sha256: of the transcript's text).
+        """
+        row = self._con.execute("SELECT id, name, source, sha256 FROM transcripts WHERE id = ? OR name = ? OR "
+                                "sha256 = ?", (id, name, None if text is None else _sha(text))).fetchone()
+        return None if row is None else {k: row[k] for k in ("id", "name", "source", "sha256")}
+
+    def coded_transcripts(self) -> list[str]:
+        """Ids of the transcripts that hold an active human coding or a rejected suggestion."""
+        return sorted(r[0] for r in self._con.execute(
+            "SELECT DISTINCT s.transcript_id FROM segments s WHERE s.id IN "
+            "(SELECT segment_id FROM codings WHERE status = 'active' UNION "
+            "SELECT segment_id FROM suggestions WHERE status = 'rejected')"))
+
+    def _in_batches(self, sql: str, values: list[str], before: tuple[Any, ...] = (),
+                    after: tuple[Any, ...] = ()) -> Iterator[Any]:
+        """First column of ``sql`` run over ``values`` 500 at a time (``{}``: the placeholders)."""
+        for b in range(0, len(values), 500):
+            part = values[b:b + 500]
+            yield from (r[0] for r in self._con.execute(sql.format(",".join("?" * len(part))),
+                                                          [*before, *part, *after]))

@@ -1,0 +1,151 @@
+"""Pre-coding a project: fit the suggester on the human codings, suggest for the rest.
+
+:func:`precode` works in chunks. Each chunk's suggestions and its checkpoint
+(the ``precoded`` table) are written in one transaction, so an interrupted run
+(Ctrl-C, ``kill -9``) loses at most the chunk in flight, and the next run with
+the same model skips what is done. The model id includes a hash of the fit
+(codebook, human codings, rejections), so after more human coding a new run
+starts afresh with a new model instead of mixing two.
+
+Nothing here touches a human coding: suggestions are stored as suggestions;
+only :func:`accept_above` (with a named coder) turns them into codings.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from qdakit.embed.cache import project_embedder
+from qdakit.errors import CodingError
+from qdakit.model import Coding
+from qdakit.project import Project
+from qdakit.suggest.suggester import CodeSuggester
+from qdakit.suggest.training import project_frames
+
+__all__ = ["PrecodeReport", "fit_suggester", "precode", "next_to_code", "accept_above", "default_embedder"]
+
+
+@dataclass
+class PrecodeReport:
+    """What a pre-coding run did."""
+
+    model: str
+    segments: int = 0  # segments to pre-code in this project
+    skipped: int = 0  # already done by an earlier run with the same model
+    done: int = 0  # pre-coded in this run
+    suggestions: int = 0
+    seconds: float = 0.0
+    code_report: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def default_embedder(project: Project, *, device: str = "cpu") -> Any:
+    """The bundled sentence-transformers model with the project's embedding cache."""
+    return project_embedder(project, device=device)
+
+
+def fit_suggester(project: Project, *, embedder: Any = None, **params: Any) -> Any:
+    """A :class:`~qdakit.suggest.CodeSuggester` fitted on the project's human codings and rejections."""
+    if len(project.codebook) == 0:
+        raise CodingError(f"{project.path}: the project has no codebook; load one with `qdakit codebook load`")
+    data = project_frames(project)
+    suggester = CodeSuggester(embedder if embedder is not None else default_embedder(project), **params)
+    return suggester.fit(data.segments, project.codebook, data.codings, data.rejections, context=data.context)
+
+
+def precode(
+    project: Project,
+    *,
+    suggester: Any = None,
+    embedder: Any = None,
+    transcripts: Sequence[str] | None = None,
+    chunk_size: int = 256,
+    top_k: int = 3,
+    progress: Callable[[int, int], None] | None = None,
+    **params: Any,
+) -> PrecodeReport:
+    """Suggest codes for every participant segment no human has coded yet.
+
+    Parameters
+    ----------
+    project : Project
+    suggester : a fitted :class:`~qdakit.suggest.CodeSuggester` (default: fit one)
+    embedder : embedder for the default suggester (default: bundled model, cached)
+    transcripts : only these transcripts (names or ids)
+    chunk_size : segments per transaction (and per checkpoint)
+    top_k : at most this many suggestions per segment
+    progress : called with (segments done, segments to do) after each chunk
+    **params : passed to :class:`~qdakit.suggest.CodeSuggester` (e.g. ``target_precision``)
+    """
+    started = time.perf_counter()
+    if suggester is None:
+        suggester = fit_suggester(project, embedder=embedder, **params)
+    data = project_frames(project)
+    todo = data.segments[~data.segments["id"].isin(suggester.coded_ids_)]
+    if transcripts:
+        wanted = set(transcripts)
+        todo = todo[todo["transcript_id"].isin(wanted) | todo["transcript"].isin(wanted)]
+    report = PrecodeReport(model=suggester.model_id_, segments=len(todo),
+                           code_report=getattr(suggester, "code_report_", pd.DataFrame()))
+    done = project.precoded(suggester.model_id_)
+    remaining = todo[~todo["id"].isin(done)]
+    report.skipped = len(todo) - len(remaining)
+    if progress is not None:
+        progress(report.skipped, len(todo))
+    for start in range(0, len(remaining), chunk_size):
+        chunk = remaining.iloc[start:start + chunk_size]
+        suggestions = suggester.suggest(chunk, top_k=top_k, context=data.context)
+        with project.transaction():
+            report.suggestions += project.add_suggestions(suggestions)
+            project.mark_precoded(chunk["id"], suggester.model_id_)
+        report.done += len(chunk)
+        if progress is not None:
+            progress(report.skipped + report.done, len(todo))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def next_to_code(project: Project, n: int = 10, *, suggester: Any = None, embedder: Any = None) -> pd.DataFrame:
+    """The ``n`` uncoded segments whose human coding would teach the suggester most.
+
+    Uncertain (scores near a code's threshold) and diverse (far from each other
+    and from what is already coded). Returns their rows of :meth:`Project.segments`
+    in the recommended order.
+    """
+    if suggester is None:
+        suggester = fit_suggester(project, embedder=embedder)
+    data = project_frames(project)
+    ids = suggester.rank_for_coding(data.segments, n, context=data.context)
+    rows = data.segments.set_index("id").loc[ids].reset_index()
+    return rows
+
+
+def accept_above(project: Project, *, coder: str, min_score: float, model: str | None = None,
+                 codes: Sequence[str] | None = None) -> list[Coding]:
+    """Bulk accept: every pending suggestion scoring at least ``min_score`` becomes ``coder``'s coding.
+
+    A named human coder and an explicit score are required: bulk acceptance is
+    a human decision about the machine's output, recorded as such.
+    """
+    if not coder or not coder.strip():
+        raise CodingError("bulk accept needs the name of the human coder taking responsibility (--coder)")
+    if not 0.0 < min_score <= 1.0:
+        raise CodingError(f"min_score {min_score}: give a score in (0, 1], e.g. 0.9")
+    pending = project.suggestions(status="pending")
+    pending = pending[pending["score"] >= min_score]
+    if model is not None:
+        pending = pending[pending["model"] == model]
+    if codes:
+        pending = pending[pending["code"].isin(codes)]
+    already = set(zip(*[project.codings(coder=coder)[c] for c in ("segment_id", "code")], strict=True))
+    out = []
+    with project.transaction():
+        for row in pending.itertuples():
+            if (row.segment_id, row.code) in already:
+                continue  # the coder has this code here already; leave the suggestion for review
+            out.append(project.accept(int(row.id), coder, memo=f"bulk-accepted at score >= {min_score}"))
+    return out

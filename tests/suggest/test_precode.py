@@ -1,0 +1,151 @@
+"""Pre-coding on a project: resumable, checkpointed, and never touching human codings."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qdakit import CodingError, Project
+from qdakit.embed import FakeEmbedder
+from qdakit.suggest.precode import accept_above, fit_suggester, next_to_code, precode
+from support import CODES, code_transcripts, partnership_project
+
+
+def _project(path):
+    return partnership_project(path)
+
+
+def _code_two_transcripts(p):
+    code_transcripts(p, (0, 1))
+
+
+def test_precode_stores_suggestions_and_resumes(tmp_path):
+    p = _project(tmp_path / "p.qdakit")
+    _code_two_transcripts(p)
+    emb = FakeEmbedder(dim=128)
+    seen = []
+    report = precode(p, embedder=emb, chunk_size=4, progress=lambda done, total: seen.append((done, total)))
+    assert report.segments == 12 and report.done == 12 and report.skipped == 0  # t2, t3 participant turns
+    assert seen[-1] == (12, 12) and len(seen) == 1 + 3
+    sugg = p.suggestions()
+    assert len(sugg) == report.suggestions > 0
+    assert set(sugg["segment_id"].str.split("#").str[0]) <= {"t2", "t3"}
+    again = precode(p, embedder=emb, chunk_size=4)
+    assert again.model == report.model and again.skipped == 12 and again.done == 0
+    assert len(p.suggestions()) == len(sugg)  # nothing suggested twice
+
+
+def test_interrupted_run_keeps_finished_chunks(tmp_path):
+    p = _project(tmp_path / "p.qdakit")
+    _code_two_transcripts(p)
+    emb = FakeEmbedder(dim=128)
+
+    def stop_after_first_chunk(done, total):
+        if done >= 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        precode(p, embedder=emb, chunk_size=4, progress=stop_after_first_chunk)
+    model = fit_suggester(p, embedder=emb).model_id_
+    assert len(p.precoded(model)) == 4
+    resumed = precode(p, embedder=emb, chunk_size=4)
+    assert resumed.skipped == 4 and resumed.done == 8
+
+
+def test_next_to_code_excludes_coded_and_researcher_turns(tmp_path):
+    p = _project(tmp_path / "p.qdakit")
+    _code_two_transcripts(p)
+    rows = next_to_code(p, 5, embedder=FakeEmbedder(dim=128))
+    assert len(rows) == 5 and rows["id"].is_unique
+    assert not rows["id"].str.startswith(("t0#", "t1#")).any()
+    assert not rows["is_researcher"].any()
+
+
+def test_bulk_accept_needs_a_coder_and_a_score(tmp_path):
+    p = _project(tmp_path / "p.qdakit")
+    _code_two_transcripts(p)
+    precode(p, embedder=FakeEmbedder(dim=128))
+    with pytest.raises(CodingError, match="name of the human coder"):
+        accept_above(p, coder="", min_score=0.5)
+    with pytest.raises(CodingError, match="min_score"):
+        accept_above(p, coder="JR", min_score=0)
+    top = p.suggestions()["score"].max()
+    accepted = accept_above(p, coder="SM", min_score=top)
+    assert accepted and all(c.coder == "SM" for c in accepted)
+    assert set(p.suggestions(status="accepted")["decided_by"]) == {"SM"}
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 5), st.sampled_from(CODES),
+                          st.sampled_from(["JR", "SM"])), min_size=1, max_size=25),
+       st.integers(0, 3))
+def test_no_machine_operation_changes_human_codings(tmp_path_factory, codings, n_recodes):
+    """Property: fitting, pre-coding, ranking and agreement never change or remove a human coding."""
+    import warnings
+
+    from qdakit.agreement.reliability import agreement
+    from qdakit.errors import UndefinedStatisticWarning
+    from qdakit.suggest import SuggesterWarning
+
+    p = _project(tmp_path_factory.mktemp("prop") / "p.qdakit")
+    made = [p.code(f"t{t}#{2 * i + 1}", code, coder) for t, i, code, coder in codings]
+    for c in made[:n_recodes]:  # some human history too
+        p.recode(c.id, CODES[0], c.coder)
+    before = p.codings(history=True)
+    with warnings.catch_warnings():  # random codings make poor training data; that is not the point here
+        warnings.simplefilter("ignore", SuggesterWarning)
+        warnings.simplefilter("ignore", UndefinedStatisticWarning)
+        suggester = fit_suggester(p, embedder=FakeEmbedder(dim=64), cv=2)
+        precode(p, suggester=suggester, chunk_size=5)
+        next_to_code(p, 3, suggester=suggester)
+        if not p.suggestions().empty:
+            agreement(p, [p.codings()["coder"].iloc[0], "machine"], units="coded_by_any", threshold=0.0)
+    assert p.codings(history=True).equals(before)
+    p.close()
+
+
+def _cli_project(tmp_path, monkeypatch):
+    """A project with two coded transcripts, and the CLI using the fake embedder."""
+    from typer.testing import CliRunner
+
+    from qdakit import cli
+    from qdakit.suggest import precode as precode_module
+
+    path = tmp_path / "p.qdakit"
+    p = _project(path)
+    _code_two_transcripts(p)
+    p.close()
+    monkeypatch.setattr(precode_module, "default_embedder", lambda project, device="cpu": FakeEmbedder(dim=128))
+    return CliRunner(), cli.app, path
+
+
+def test_cli_precode_suggestions_review(tmp_path, monkeypatch):
+    runner, app, path = _cli_project(tmp_path, monkeypatch)
+    r = runner.invoke(app, ["precode", "-p", str(path), "--chunk-size", "5", "--min-similarity", "0"])
+    assert r.exit_code == 0, r.output
+    assert "Pre-coded 12 segments" in r.output and "How each code is suggested" in r.output
+    r = runner.invoke(app, ["suggestions", "-p", str(path), "-n", "3"])
+    assert r.exit_code == 0 and "Pending suggestions" in r.output
+    with Project.open(path) as q:
+        n_pending = len(q.suggestions(status="pending"))
+        first_two = q.suggestions(status="pending").sort_values(["segment_id", "score"],
+                                                                ascending=[True, False])["id"].tolist()[:2]
+    assert n_pending >= 2
+    r = runner.invoke(app, ["review", "-p", str(path), "--coder", "AB"], input="a\nr\nq\n")
+    assert r.exit_code == 0, r.output
+    assert "2 decisions saved as AB" in r.output
+    with Project.open(path) as q:
+        s = q.suggestions().set_index("id")
+        assert s.loc[first_two[0], "status"] == "accepted" and s.loc[first_two[1], "status"] == "rejected"
+        assert (q.codings()["coder"] == "AB").sum() == 1
+
+
+def test_cli_suggest_explain_and_next(tmp_path, monkeypatch):
+    runner, app, path = _cli_project(tmp_path, monkeypatch)
+    r = runner.invoke(app, ["suggest", "t2#1", "--explain", "-p", str(path)])
+    assert r.exit_code == 0, r.output
+    assert "t2#1" in r.output and "codes" in r.output and "Communication" in r.output
+    r = runner.invoke(app, ["next", "-n", "3", "-p", str(path)])
+    assert r.exit_code == 0, r.output
+    assert "Code these next" in r.output and r.output.count("t2#") + r.output.count("t3#") >= 3
