@@ -26,7 +26,7 @@ STUDY = ROOT / "examples" / "study"
 sys.path.insert(0, str(ROOT / "src"))
 
 from qdakit import Project, import_files  # noqa: E402
-from qdakit.anonymise import Anonymiser  # noqa: E402
+from qdakit.analysis.anonymise import Anonymiser  # noqa: E402
 
 
 def load_study(tmp: Path) -> Project:

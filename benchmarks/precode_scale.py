@@ -1,4 +1,4 @@
-"""Benchmark: pre-coding large batches (qdakit.pipeline) on a synthetic corpus.
+"""Benchmark: pre-coding large batches (qdakit.batch.pipeline) on a synthetic corpus.
 
 The corpus: the 133 AnnoMI dialogues (``../shared/data/annomi/AnnoMI-full.csv``;
 therapist turns as "Interviewer", client turns as "Client") and the example
@@ -69,8 +69,8 @@ import suggest_annomi as annomi
 
 from qdakit import Project, Segment, Transcript
 from qdakit.embed import CachedEmbedder, EmbeddingCache, LongTextWarning
-from qdakit.fast_embed import OnnxEmbedder, StaticEmbedder, TokenSortedEmbedder
-from qdakit.pipeline import EmbedderSpec, configure_threads, fit_batch_suggester, run_batch
+from qdakit.embed.fast import OnnxEmbedder, StaticEmbedder, TokenSortedEmbedder
+from qdakit.batch.pipeline import EmbedderSpec, configure_threads, fit_batch_suggester, run_batch
 from qdakit.suggest import SuggesterWarning
 
 DATA = annomi.DATA
@@ -325,7 +325,7 @@ def dask_workers(corpus: Path, work: Path, data: Path, n_segments: int, reps: in
     """Segments per second in this process (key 0) and on a LocalCluster of 1 and of 2 worker
     processes (MiniLM, no cache, 8 KB chunks so that 2 workers have tasks to share), all up at
     once and their runs alternating (the machine's speed drifts)."""
-    from qdakit.distributed import DaskBackend
+    from qdakit.batch.dask_backend import DaskBackend
 
     files = sorted(corpus.glob("*.txt"))
     subset, count = [], 0
@@ -342,7 +342,7 @@ def dask_workers(corpus: Path, work: Path, data: Path, n_segments: int, reps: in
     with make_project(work / "dask-fit.qdakit", data) as p:
         suggester = fit_batch_suggester(p, embedder=CachedEmbedder(TokenSortedEmbedder(),
                                                                    EmbeddingCache(work / "fit.embeddings.sqlite")))
-    from qdakit.pipeline import _ChunkEmbedder
+    from qdakit.batch.pipeline import _ChunkEmbedder
 
     suggester.embedder_ = _ChunkEmbedder(spec)  # the workers build MiniLM from this recipe, no cache
     backends: dict[int, Any] = {0: "local", 1: DaskBackend(n_workers=1), 2: DaskBackend(n_workers=2)}
