@@ -123,8 +123,8 @@ def export_qdpx(
     if suggestions is not None and len(suggestions):
         users[suggestions_user.strip()] = _guid("user", "suggestions", suggestions_user.strip())
     now = _stamp(utcnow())
-    root = _el(None, "Project", {"xmlns": NS_PROJECT, "name": project.path.stem,
-                                 "origin": _origin(), "creationDateTime": now})
+    root = _el(None, "Project", {"xmlns": NS_PROJECT, "name": project.path.stem, "origin": _origin(),
+                                 "creationDateTime": now, "basePath": ""})
     if users:
         holder = _el(root, "Users")
         for name, guid in users.items():
@@ -169,7 +169,7 @@ def export_qdpx(
         if left:
             report.not_exported.append(f"{left} suggestions already decided or under min_score")
 
-    notes: list[tuple[str, str, str, str]] = []  # guid, name, user, text
+    notes: list[tuple[str, str, str, str, str]] = []  # guid, name, user, created, text
     members: list[tuple[str, bytes]] = []
     sources_el = _el(root, "Sources")
     for t in transcripts:
@@ -188,16 +188,16 @@ def export_qdpx(
                 _el(coding, "CodeRef", {"targetGUID": code_guids[g["code"]]})
                 if g["memo"].strip():
                     note_guid = _guid("note", g["guid"])
-                    notes.append((note_guid, f"Memo: {g['code']}", g["user"], g["memo"]))
+                    notes.append((note_guid, f"Memo: {g['code']}", g["user"], _stamp(g["created"]), g["memo"]))
                     _el(coding, "NoteRef", {"targetGUID": note_guid})
         _values(src, dict(t.attributes), variables)
     if not len(sources_el):
         root.remove(sources_el)
     if notes:
         holder = _el(root, "Notes")
-        for note_guid, name, user, text in notes:
+        for note_guid, name, user, created, text in notes:
             note_el = _el(holder, "Note", {"guid": note_guid, "name": name, "creatingUser": user,
-                                           "creationDateTime": now})
+                                           "creationDateTime": created})
             _el(note_el, "PlainTextContent", text=text)
     report.sources, report.codes, report.users = len(transcripts), len(codebook), list(users)
     qde = _xml(root)
