@@ -333,3 +333,15 @@ def test_real_files_offsets_in_the_report(new_project):
     assert (report.codes, report.selections, report.codings) == (262, 158, 205)
     nvivo = import_qdpx(new_project("n"), REFI / "nvivo_project.qdpx")
     assert (nvivo.codes, nvivo.codings, nvivo.offsets) == (262, 0, {})
+
+
+def test_a_tie_is_said_in_the_report(tmp_path, new_project):
+    """One selection after an emoji in a CRLF text, where every scheme lands on word boundaries."""
+    text = "Ann: 😀 we met\nBob: a b c d e f\n"
+    spans = [(text.index("c"), text.index("c") + 1, "Trust", "Anna")]
+    p = new_project()
+    report = import_qdpx(p, write_vendor_qdpx(tmp_path / "t.qdpx", "nvivo-windows", [("Short", text, spans)], memos={}))
+    found = report.offsets["Short"]
+    assert found.name == "utf16" and found.tied  # the tool's scheme breaks the tie, and the report says so
+    assert quotes(p) == [("c", "Trust", "Anna")]
+    assert "too few selections to tell" in next(x for x in report.lines() if "'Short'" in x)

@@ -95,7 +95,9 @@ class OffsetScheme:
     positions drawn at random from the text; ``others`` maps each other scheme
     still in range to its share; ``ambiguous`` is False when every scheme in
     range puts every position at the same place (the text has no ``\\r\\n``
-    and no character beyond U+FFFF before the last position).
+    and no character beyond U+FFFF before the last position); ``tied`` names
+    the schemes that would put the spans elsewhere yet align as well (too few
+    selections to tell them apart).
     """
 
     name: str
@@ -106,6 +108,7 @@ class OffsetScheme:
     aligned: bool
     ambiguous: bool
     others: dict[str, float]
+    tied: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """One line for the import report."""
@@ -115,7 +118,12 @@ class OffsetScheme:
                 f"starts and ends on word boundaries (chance {self.chance:.0%}")
         if not self.ambiguous:
             return line + "; every scheme agrees on this text)"
-        return line + "".join(f"; {k} {v:.0%}" for k, v in self.others.items()) + ")"
+        line += "".join(f"; {k} {v:.0%}" for k, v in self.others.items()) + ")"
+        if self.tied:
+            line += (f"; {', '.join(self.tied)} would place the spans elsewhere and align as well: too few "
+                     "selections to tell, chosen by the file's other sources, else the exporting tool, "
+                     "else the standard")
+        return line
 
 
 class OffsetMap:
@@ -259,4 +267,5 @@ def choose_scheme(fits: list[SchemeFit], chance: float, order: Sequence[str],
         ok = best.share >= MIN_SHARE_POOLED
     ambiguous = any(not np.array_equal(f.index, best.index) for f in fits)
     others = {f.name: f.share for f in fits if f.name != best.name}
-    return OffsetScheme(best.name, best.share, chance, best.n, p_value, ok, ambiguous, others)
+    tied = tuple(f.name for f in fits if f.share == best.share and not np.array_equal(f.index, best.index))
+    return OffsetScheme(best.name, best.share, chance, best.n, p_value, ok, ambiguous, others, tied)

@@ -1,7 +1,10 @@
 """REFI-QDA project export (``.qdpx``); codebooks and the overview are in :mod:`qdakit.io.refi`.
 
-The ``.qdpx`` holds ``project.qde`` and one UTF-8 ``sources/<guid>.txt`` per
-transcript (its exact text, so selection offsets are code points into it):
+The writer is strict, whatever the import bent: the ``.qdpx`` holds
+``project.qde`` and one ``sources/<guid>.txt`` per transcript (lowercase
+folder, UTF-8 without a BOM, LF line ends: the transcript's exact text, so
+selection positions are code points into it, as REFI-QDA 1.5 section 10.2
+says), and ``basePath`` is empty:
 
 * ``Users``: one per human coder, plus, with ``with_suggestions=True``, one
   separate user (``"qdakit suggestions"``) for the pending machine
@@ -13,8 +16,9 @@ transcript (its exact text, so selection offsets are code points into it):
   source's own variable values;
 * ``Sources``: a ``TextSource`` per transcript with a ``PlainTextSelection`` per
   coded span (the coding's span, or its whole segment) holding the codings,
-  each with its ``creatingUser``; memos (and a suggestion's score and reason)
-  as ``Notes`` referenced from the coding.
+  each with its ``creatingUser``; human codings and machine suggestions never
+  share a selection; memos (and a suggestion's score and reason) as ``Note``
+  elements with the coding's author and date, referenced from the coding.
 
 REFI-QDA has no segments: an importing tool (qdakit included) sees the coded
 spans, and qdakit re-segments the text on import. The archive is written to a
