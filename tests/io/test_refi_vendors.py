@@ -98,6 +98,11 @@ def test_atlas_26_quirks(tmp_path, new_project):
     assert report.source_memos == ["'Interview Zsófia': 'Interviewed at the café'"]
     assert all(c.colour is None for c in p.codebook)  # ATLAS.ti drops colours
     assert any("zero-length selection" in x for x in report.lines())
+    # ATLAS.ti gives everything new ids on each export: a second export brings the same codings
+    again = new_project("again")
+    import_qdpx(again, write_vendor_qdpx(tmp_path / "a2.qdpx", "atlas-26"))
+    assert spans_of(again) == spans_of(p)
+    assert {c.guid for c in again.codebook}.isdisjoint({c.guid for c in p.codebook})
 
 
 def test_maxqda_one_document_per_respondent(tmp_path, new_project):

@@ -71,9 +71,10 @@ MIN_SHARE_POOLED = 0.5
 #: the one-sided binomial p-value a share between MIN_SHARE and MIN_SHARE_ALONE must beat
 MAX_P_VALUE = 1e-3
 
-_CJK = re.compile("[\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-                  "\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003ffff]")
-_WORD = re.compile(r"[\w\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_CJK = ("\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+        "\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003ffff")
+#: a run of letters, digits and combining marks, outside the scripts that do not mark words
+_WORD_RUN = re.compile(f"(?:(?![{_CJK}])[\\w\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+")
 
 
 def scheme_for_origin(origin: str | None) -> str:
@@ -155,10 +156,12 @@ class OffsetMap:
 
 
 def _boundaries(text: str) -> np.ndarray:
-    """``b[p]`` is True when position p of ``text`` is not inside a word."""
-    word = np.fromiter((bool(_WORD.match(c)) and not _CJK.match(c) for c in text), dtype=bool, count=len(text))
-    inner = word[:-1] & word[1:] if len(text) > 1 else np.zeros(0, dtype=bool)
-    return np.concatenate([[True], ~inner, [True]]) if len(text) else np.array([True])
+    """``b[p]`` is True when position p of ``text`` (0 to ``len(text)``) is not inside a word."""
+    runs = np.array([m.span() for m in _WORD_RUN.finditer(text)], dtype=np.int64).reshape(-1, 2)
+    inside = np.zeros(len(text) + 2, dtype=np.int64)
+    np.add.at(inside, runs[:, 0] + 1, 1)
+    np.add.at(inside, runs[:, 1], -1)
+    return np.cumsum(inside)[:len(text) + 1] <= 0
 
 
 def _binom_sf(k: int, n: int, p: float) -> float:

@@ -351,7 +351,7 @@ def import_qdpx(
     order = [s for s in (offsets if offsets != "auto" else pooled, origin, "codepoints") if s]
     chosen = [_scheme(src, stored, fits, chance, order, pooled, offsets != "auto",
                       f"{p}: source {src.name!r} ({src.guid})") for src, stored, fits, chance in sources]
-    refused = [(src, found) for (src, *_), (found, _) in zip(sources, chosen, strict=False) if not found.aligned]
+    refused = [(src, found) for (src, *_), (found, _) in zip(sources, chosen, strict=True) if not found.aligned]
     if refused and offsets == "auto":
         raise ImportFormatError(
             f"{p}: the selections of {len(refused)} source(s) do not line up with their text under any way of "
@@ -365,7 +365,7 @@ def import_qdpx(
     source_of: dict[str, tuple[Transcript, list[Segment]]] = {}
     names: set[str] = set()
     ids: set[str] = set()
-    for (src, stored, _, _), (found, fit) in zip(sources, chosen, strict=False):
+    for (src, stored, _, _), (found, fit) in zip(sources, chosen, strict=True):
         where = f"{p}: source {src.name!r} ({src.guid})"
         text = stored.replace("\r\n", "\n").replace("\r", "\n")
         name, n = src.name, 2
@@ -384,7 +384,7 @@ def import_qdpx(
             continue
         attrs = dict(transcript.attributes) | _values(rd, src.element, where)
         transcript = replace(transcript, attributes=attrs)
-        spans = [(int(a), int(b)) for a, b in zip(fit.index[0::2], fit.index[1::2], strict=False)]
+        spans = [(int(a), int(b)) for a, b in zip(fit.index[0::2], fit.index[1::2], strict=True)]
         codings += _codings(rd, src, name, text, spans, segs, code_names, where)
         report.offsets[name] = found
         _source_memos(rd, src, name)
@@ -425,7 +425,7 @@ def _scheme(src: _TextSource, stored: str, fits: list[SchemeFit], chance: float,
     return found, fit
 
 
-def _text_ref(coding: Element) -> str:
+def _code_ref(coding: Element) -> str:
     ref = _kid(coding, "CodeRef")
     return ref.get("targetGUID", "") if ref is not None else ""
 
@@ -456,7 +456,7 @@ def _codings(rd: _ProjectReader, src: _TextSource, name: str, text: str, spans: 
     starts = [s.start for s in segs]
     out: list[Coding] = []
     seen: set[tuple[Any, ...]] = set()
-    for sel, (start, end) in zip(src.selections, spans, strict=False):
+    for sel, (start, end) in zip(src.selections, spans, strict=True):
         swhere = f"{where}: selection {sel.guid}"
         if start > end:
             raise ImportFormatError(f"{swhere} ends ({sel.end}) before it starts ({sel.start}); the file is "
@@ -464,7 +464,7 @@ def _codings(rd: _ProjectReader, src: _TextSource, name: str, text: str, spans: 
         codings = _kids(sel.element, "Coding")
         memo = _text_of(_kid(sel.element, "Description")).strip()
         if start == end:
-            refs = [code_names.get(_text_ref(c), "?") for c in codings]
+            refs = [code_names.get(_code_ref(c), "?") for c in codings]
             notes = [rd.note_text(r.get("targetGUID", ""), swhere) for r in _kids(sel.element, "NoteRef")]
             context = " ".join(text[max(0, start - 20):start + 20].split())
             rd.report.zero_length.append(
