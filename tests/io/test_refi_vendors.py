@@ -241,6 +241,11 @@ def test_sources_folder_in_any_case_with_or_without_root(tmp_path, new_project):
         p = new_project(archive.stem)
         import_qdpx(p, archive)
         assert quotes(p) == EXPECTED
+    name = txt.split("/")[1]
+    both = _rezip(f, tmp_path / "both.qdpx", rename={txt: "sources/" + name.upper()},
+                  add={"Sources/" + name.upper().replace(".TXT", ".txt"): b"other"})
+    with pytest.raises(ImportFormatError, match=r"matches 2 members that differ only in case"):
+        import_qdpx(new_project("both"), both)
 
 
 @pytest.mark.parametrize("ns", ["urn:QDA-XML:codebook:1.0", "urn:QDA-XML:codebook:1:0", "urn:QDA-XML:codebook:0:4"])

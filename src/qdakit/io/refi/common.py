@@ -90,6 +90,11 @@ class _Archive:
                     "point outside the archive; refusing to read this file. Re-export it from its tool.")
             if not info.is_dir():
                 self.members[info.filename.replace("\\", "/")] = info
+        self.sources: dict[str, list[str]] = {}  # file name, lowercased -> members of sources/ in any case
+        for member in self.members:
+            folder, _, file = member.partition("/")
+            if folder.lower() == "sources" and file and "/" not in file:
+                self.sources.setdefault(file.lower(), []).append(member)
 
     def qde_name(self) -> str:
         """The one ``*.qde`` at the top of the archive, whatever its name (ATLAS.ti 26: ``Trial.qde``)."""
@@ -136,9 +141,8 @@ class _Archive:
         name = name.lstrip("/")
         if not name or "/" in name or "\\" in name or name in (".", ".."):
             raise ImportFormatError(f"{where}: source path {ref!r} is not a file name inside sources/")
-        folder = [m for m in self.members if m.split("/", 1)[0].lower() == "sources" and m.count("/") == 1]
-        exact = [m for m in folder if m.split("/", 1)[1] == name]
-        loose = exact or [m for m in folder if m.split("/", 1)[1].lower() == name.lower()]
+        candidates = self.sources.get(name.lower(), [])
+        loose = [m for m in candidates if m.split("/", 1)[1] == name] or candidates
         if len(loose) == 1:
             return loose[0]
         if len(loose) > 1:
