@@ -101,3 +101,22 @@ def test_qdpx_export_then_import_via_cli(tmp_path):
         text = p.transcript(codings.transcript_id[0]).text
         assert text[codings.start[0]:codings.end[0]] == "monthly"
     assert "monthly" in (tmp_path / "q.csv").read_text()
+
+
+def test_import_qdpx_prints_the_offset_scheme_per_source(tmp_path):
+    from refi_vendors import spans_in, write_vendor_qdpx
+
+    f = write_vendor_qdpx(tmp_path / "nvivo.qdpx", "nvivo-windows")
+    proj = tmp_path / "p.qdakit"
+    assert runner.invoke(app, ["init", str(proj)]).exit_code == 0
+    r = runner.invoke(app, ["import", str(f), "-p", str(proj)])
+    assert r.exit_code == 0, r.output
+    line = next(x for x in r.output.splitlines() if "source 'Interview Zsófia'" in x)
+    assert "offsets in utf16 (UTF-16 units, \\r\\n as two): 100% of 14 selection starts and ends" in line
+    bad = write_vendor_qdpx(tmp_path / "bad.qdpx", "nvivo-mac",
+                            [("Shifted", "Ann: trust grew slowly.\n", [(s + 2, e, c, w) for s, e, c, w in spans_in(
+                                "Ann: trust grew slowly.\n", [("trust grew", "Trust", "Anna")])])], memos={})
+    r = runner.invoke(app, ["import", str(bad), "-p", str(proj)])
+    assert r.exit_code != 0 and "do not line up" in str(r.exception)
+    r = runner.invoke(app, ["import", str(bad), "-p", str(proj), "--refi-offsets", "bytes"])
+    assert r.exit_code == 2 and "--refi-offsets" in r.output

@@ -21,6 +21,7 @@ from qdakit.cli.common import (
     table_options,
 )
 from qdakit.io.importer import apply_attributes, collect_paths, import_files
+from qdakit.io.refi.offsets import SCHEMES
 from qdakit.project import Project
 
 
@@ -55,21 +56,27 @@ def import_cmd(
     skip_empty: SkipEmptyOpt = False,
     lenient_attributes: Annotated[bool, typer.Option(
         help="Skip attribute rows naming unknown speakers instead of failing.")] = False,
+    refi_offsets: Annotated[str, typer.Option(
+        "--refi-offsets", help="How a .qdpx counts selection positions: 'auto' (found per source and "
+                               "checked), or force 'codepoints', 'codepoints-lf', 'utf16', 'utf16-lf'.")] = "auto",
 ) -> None:
     """Import transcripts, all or nothing: if one file fails, nothing is imported.
 
     A REFI-QDA project (.qdpx from NVivo, ATLAS.ti, MAXQDA, QualCoder) brings its
-    codebook, users, coded selections and cases along.
+    codebook, users, coded selections and cases along; the report says, per
+    source, how its selection positions were counted and how well they align.
     """
     if by not in ("turn", "paragraph"):
         raise typer.BadParameter("use 'turn' or 'paragraph'", param_hint="--by")
+    if refi_offsets != "auto" and refi_offsets not in SCHEMES:
+        raise typer.BadParameter(f"use auto, {', '.join(SCHEMES)}", param_hint="--refi-offsets")
     qdpx = [p for p in paths if p.suffix.lower() == ".qdpx"]
     if qdpx:
         from qdakit.io.refi import import_qdpx
 
         with _open(project) as proj:
             for f in qdpx:
-                refi_report = import_qdpx(proj, f, segment_by=by)  # type: ignore[arg-type]
+                refi_report = import_qdpx(proj, f, segment_by=by, offsets=refi_offsets)  # type: ignore[arg-type]
                 console.print(f"[bold]{f}[/bold] (REFI-QDA):")
                 for line in refi_report.lines():
                     console.print(f"  {line}", highlight=False)

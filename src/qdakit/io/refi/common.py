@@ -90,14 +90,21 @@ class _Archive:
                     "point outside the archive; refusing to read this file. Re-export it from its tool.")
             if not info.is_dir():
                 self.members[info.filename.replace("\\", "/")] = info
+        self.sources: dict[str, list[str]] = {}  # file name, lowercased -> members of sources/ in any case
+        for member in self.members:
+            folder, _, file = member.partition("/")
+            if folder.lower() == "sources" and file and "/" not in file:
+                self.sources.setdefault(file.lower(), []).append(member)
 
     def qde_name(self) -> str:
-        if "project.qde" in self.members:
-            return "project.qde"
-        found = [n for n in self.members if "/" not in n and n.lower().endswith(".qde")]
+        """The one ``*.qde`` at the top of the archive, whatever its name (ATLAS.ti 26: ``Trial.qde``)."""
+        found = sorted(n for n in self.members if "/" not in n and n.lower().endswith(".qde"))
         if len(found) != 1:
-            raise ImportFormatError(f"{self.path}: no project.qde in the archive (members: "
-                                    f"{', '.join(sorted(self.members)[:10])}); is it a REFI-QDA .qdpx?")
+            what = (f"{len(found)} project files at its top ({', '.join(found)}); keep one"
+                    if found else f"no project file (*.qde) at its top (members: "
+                    f"{', '.join(sorted(self.members)[:10])}{', ...' if len(self.members) > 10 else ''})")
+            raise ImportFormatError(f"{self.path}: a REFI-QDA .qdpx holds exactly one *.qde next to sources/, "
+                                    f"this one has {what}. Re-export the project from its tool.")
         return found[0]
 
     def read(self, name: str, where: str) -> bytes:
@@ -122,7 +129,11 @@ class _Archive:
         return data
 
     def member_for(self, ref: str, where: str) -> str:
-        """The archive member of a ``plainTextPath`` (``internal://x.txt`` or a bare file name)."""
+        """The archive member of a ``plainTextPath`` (``internal://x.txt`` or a bare file name).
+
+        The folder is matched case-insensitively (NVivo for Windows writes
+        ``Sources/``), and so is the file name when no member has it exactly.
+        """
         if ref.startswith(("relative://", "absolute://")):
             raise ImportFormatError(f"{where}: its text is an external file ({ref}); qdakit reads only "
                                     "sources embedded in the .qdpx. Export the project with sources included.")
@@ -130,12 +141,19 @@ class _Archive:
         name = name.lstrip("/")
         if not name or "/" in name or "\\" in name or name in (".", ".."):
             raise ImportFormatError(f"{where}: source path {ref!r} is not a file name inside sources/")
+        candidates = self.sources.get(name.lower(), [])
+        loose = [m for m in candidates if m.split("/", 1)[1] == name] or candidates
+        if len(loose) == 1:
+            return loose[0]
+        if len(loose) > 1:
+            raise ImportFormatError(f"{where}: source {name!r} matches {len(loose)} members that differ only in "
+                                    f"case ({', '.join(sorted(loose))}); keep one and import again")
         return f"sources/{name}"
 
     def text(self, ref: str, where: str) -> str:
         data = self.read(self.member_for(ref, where), where)
         try:
-            return data.decode("utf-8-sig")
+            return data.decode("utf-8-sig")  # a leading BOM (NVivo for Windows, MAXQDA) is dropped
         except UnicodeDecodeError as exc:
             raise ImportFormatError(f"{where}: {ref} is not UTF-8 (byte {data[exc.start]:#04x} at "
                                     f"offset {exc.start}); REFI-QDA plain text must be UTF-8") from None

@@ -15,14 +15,23 @@ What becomes what
   (``programming (cs_as_programming)``); the report lists each rename.
 * ``TextSource`` (and a ``PDFSource``'s ``Representation``, an audio or video
   source's ``Transcript``) -> a transcript whose text is the source's plain
-  text. Only ``\\r\\n`` is normalised to ``\\n`` (offsets remapped). It is
-  segmented like a ``.txt`` file: speaker turns if it has labels, else paragraphs.
-* ``PlainTextSelection`` (code points, end exclusive) with its ``Coding``
+  text, a leading BOM dropped and ``\\r\\n`` (or a lone ``\\r``) made ``\\n``.
+  It is segmented like a ``.txt`` file: speaker turns if it has labels, else
+  paragraphs. Its ``Description`` and notes are listed in the report.
+* Selection positions: the standard counts code points of the file; NVivo for
+  Windows counts UTF-16 units with ``\\r\\n`` as two, ATLAS.ti and MAXQDA count
+  ``\\r\\n`` as one. :mod:`qdakit.io.refi.offsets` finds the scheme per source
+  from how well the selections line up with word boundaries, and the import
+  is refused when none does (:attr:`RefiImportReport.offsets` holds the
+  scheme and its alignment share).
+* ``PlainTextSelection`` (end exclusive) with its ``Coding``
   elements -> one :class:`~qdakit.model.Coding` per code on every segment the
   selection overlaps, its span clipped to that segment; the coder is the
   coding's ``creatingUser`` (else the selection's).
 * ``NoteRef`` on a coding or its selection, and the selection's
-  ``Description`` -> the coding's memo.
+  ``Description`` (how ATLAS.ti writes a quotation's comment) -> the coding's
+  memo. A zero-length selection covers no text: it is listed in
+  :attr:`RefiImportReport.zero_length` with its codes and memo.
 * ``Cases``/``Variables`` -> attributes: a case linked to a source in which its
   name is a speaker describes that participant there; a case linked to a
   source otherwise gives that transcript's attributes; a case without sources
@@ -38,8 +47,7 @@ file imports.
 from __future__ import annotations
 
 import bisect
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -49,6 +57,15 @@ from xml.etree.ElementTree import Element
 from qdakit.errors import CodingError, ImportFormatError
 from qdakit.io.base import ParsedTranscript
 from qdakit.io.refi.common import _Archive, _kid, _kids, _local, _parse_xml, _read_codes, _text_of
+from qdakit.io.refi.offsets import (
+    SCHEMES,
+    OffsetScheme,
+    SchemeFit,
+    choose_scheme,
+    fit_schemes,
+    pooled_scheme,
+    scheme_for_origin,
+)
 from qdakit.io.segment import SegmentBy, segment, slugify
 from qdakit.io.text import parse_text
 from qdakit.model import Codebook, Coding, Segment, Transcript, utcnow
@@ -78,6 +95,9 @@ class RefiImportReport:
     trimmed_selections: int = 0  # selections whose speaker label (outside every segment) was left out
     memos: int = 0
     renamed_codes: list[str] = field(default_factory=list)
+    offsets: dict[str, OffsetScheme] = field(default_factory=dict)  # per transcript: how positions were counted
+    zero_length: list[str] = field(default_factory=list)  # selections that cover no text, with their codes and memo
+    source_memos: list[str] = field(default_factory=list)  # <Description>/notes of whole sources (not stored)
     not_carried_over: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -91,6 +111,10 @@ class RefiImportReport:
         if self.trimmed_selections:
             out.append(f"{self.trimmed_selections} selections included text outside every segment "
                        "(speaker labels, headings); it was left out of the coded spans")
+        out += [f"source {name!r}: {scheme.describe()}" for name, scheme in self.offsets.items()]
+        out += [f"zero-length selection (no text to code, not imported): {z}" for z in self.zero_length]
+        out += [f"memo on a whole source (qdakit keeps memos on codings only, not imported): {m}"
+                for m in self.source_memos]
         out += [f"renamed code: {r}" for r in self.renamed_codes]
         out += [f"not carried over: {n}" for n in self.not_carried_over]
         return out
@@ -251,19 +275,6 @@ def _source_name(src: Element) -> str:
     return (src.get("name") or "").strip() or stem or src.get("guid", "")
 
 
-def _normalise(raw: str) -> tuple[str, Callable[[int], int]]:
-    """The text with a leading BOM removed and \\r\\n, \\r as \\n; and the offset remapping."""
-    body = raw.lstrip("\ufeff")
-    lead = len(raw) - len(body)
-    crlf = [m.start() for m in re.finditer("\r\n", body)]
-
-    def remap(pos: int) -> int:
-        q = max(0, pos - lead)
-        return q - bisect.bisect_left(crlf, q)
-
-    return body.replace("\r\n", "\n").replace("\r", "\n"), remap
-
-
 def _parse_string(text: str, name: str, source: str) -> ParsedTranscript:
     """Parse text like a .txt transcript (speaker labels, else paragraphs) without changing it."""
     return parse_text(text, name, source=source)
@@ -274,6 +285,7 @@ def import_qdpx(
     path: str | Path,
     *,
     segment_by: SegmentBy = "turn",
+    offsets: str = "auto",
     max_total_bytes: int = MAX_TOTAL_BYTES,
     max_member_bytes: int = MAX_MEMBER_BYTES,
 ) -> RefiImportReport:
@@ -284,18 +296,25 @@ def import_qdpx(
     project : Project
     path : the ``.qdpx`` file
     segment_by : ``"turn"`` (speaker turns, default) or ``"paragraph"``
+    offsets : how selection positions are counted: ``"auto"`` (default) finds it per
+        source and refuses the file when no scheme aligns with the text; or force one of
+        ``"codepoints"`` (the standard), ``"codepoints-lf"`` (ATLAS.ti, MAXQDA: ``\\r\\n`` as one),
+        ``"utf16"`` (NVivo for Windows: UTF-16 units, ``\\r\\n`` as two), ``"utf16-lf"``
     max_total_bytes, max_member_bytes : caps on the uncompressed bytes read
 
     Returns
     -------
     RefiImportReport
-        Counts, renamed codes, and what could not be carried over.
+        Counts, the offset scheme of each source with its alignment share,
+        renamed codes, and what could not be carried over.
 
     Raises
     ------
     ImportFormatError
-        Not a zip, unsafe member path or XML, over a size cap, a missing source
-        file, a selection outside its source, a dangling reference.
+        Not a zip, unsafe member path or XML, not exactly one ``*.qde``, over a
+        size cap, a missing source file, a selection outside its source under
+        every scheme, selections that align with the text under no scheme, a
+        dangling reference.
     CodebookError
         A code without guid or name, a repeated guid.
     CodingError
@@ -304,6 +323,8 @@ def import_qdpx(
         A source whose name or text is already in the project.
     """
     p = Path(path)
+    if offsets != "auto" and offsets not in SCHEMES:
+        raise ImportFormatError(f"offsets={offsets!r} is not a scheme; use 'auto' or one of {', '.join(SCHEMES)}")
     archive = _Archive(p, max_total_bytes, max_member_bytes)
     qde = archive.qde_name()
     root = _parse_xml(archive.read(qde, f"{p}: {qde}"), f"{p}: {qde}")
@@ -312,19 +333,41 @@ def import_qdpx(
     report = RefiImportReport(str(p))
     rd = _ProjectReader(archive, root, report)
     codes, code_names = _read_codes(_kid(_kid(root, "CodeBook"), "Codes"), f"{p}: CodeBook", report.renamed_codes)
+    sources = []
+    for src in rd.text_sources():
+        stored = src.raw[1:] if src.raw.startswith("\ufeff") else src.raw
+        if not stored.strip():
+            rd.skipped.add("empty sources (no text to code)", f"{src.name!r} ({src.guid})")
+            for sel in src.selections:
+                rd.skipped.add("selections in empty sources", sel.guid)
+            continue
+        positions = [x for sel in src.selections for x in (sel.start, sel.end)]
+        fits, chance = fit_schemes(stored, positions)
+        if offsets != "auto":
+            fits = [f for f in fits if f.name == offsets]
+        sources.append((src, stored, fits, chance))
+    origin = scheme_for_origin(root.get("origin"))
+    pooled = pooled_scheme([(f, c) for _, _, f, c in sources], origin) if offsets == "auto" else None
+    order = [s for s in (offsets if offsets != "auto" else pooled, origin, "codepoints") if s]
+    chosen = [_scheme(src, stored, fits, chance, order, pooled, offsets != "auto",
+                      f"{p}: source {src.name!r} ({src.guid})") for src, stored, fits, chance in sources]
+    refused = [(src, found) for (src, *_), (found, _) in zip(sources, chosen, strict=True) if not found.aligned]
+    if refused and offsets == "auto":
+        raise ImportFormatError(
+            f"{p}: the selections of {len(refused)} source(s) do not line up with their text under any way of "
+            "counting positions (code points or UTF-16 units, \\r\\n as one or two), so their codings would "
+            "land in the wrong places; nothing was imported. "
+            + "; ".join(f"{src.name!r}: best {found.describe()}" for src, found in refused[:5])
+            + ". If you know how the exporting tool counts, force it with offsets='utf16' (or 'codepoints', "
+            "'codepoints-lf', 'utf16-lf'; CLI: --refi-offsets); else re-export the project.")
     items: list[tuple[Transcript, list[Segment]]] = []
     codings: list[Coding] = []
     source_of: dict[str, tuple[Transcript, list[Segment]]] = {}
     names: set[str] = set()
     ids: set[str] = set()
-    for src in rd.text_sources():
+    for (src, stored, _, _), (found, fit) in zip(sources, chosen, strict=True):
         where = f"{p}: source {src.name!r} ({src.guid})"
-        text, remap = _normalise(src.raw)
-        if not text.strip():
-            rd.skipped.add("empty sources (no text to code)", f"{src.name!r} ({src.guid})")
-            for sel in src.selections:
-                rd.skipped.add("selections in empty sources", sel.guid)
-            continue
+        text = stored.replace("\r\n", "\n").replace("\r", "\n")
         name, n = src.name, 2
         while name.casefold() in names:
             name, n = f"{src.name} ({n})", n + 1
@@ -341,7 +384,10 @@ def import_qdpx(
             continue
         attrs = dict(transcript.attributes) | _values(rd, src.element, where)
         transcript = replace(transcript, attributes=attrs)
-        codings += _codings(rd, src, text, remap, segs, code_names, where)
+        spans = [(int(a), int(b)) for a, b in zip(fit.index[0::2], fit.index[1::2], strict=True)]
+        codings += _codings(rd, src, name, text, spans, segs, code_names, where)
+        report.offsets[name] = found
+        _source_memos(rd, src, name)
         items.append((transcript, segs))
         source_of.update({g: (transcript, segs) for g in src.refs if g})
     items, pattrs = _cases(rd, items, source_of)
@@ -362,6 +408,35 @@ def import_qdpx(
     return report
 
 
+def _scheme(src: _TextSource, stored: str, fits: list[SchemeFit], chance: float, order: list[str],
+            pooled: str | None, forced: bool, where: str) -> tuple[OffsetScheme, SchemeFit]:
+    """The offset scheme of one source, or the error for a selection outside its text under every scheme."""
+    found = choose_scheme(fits, chance, order, pooled)
+    if found is None:
+        units = len(stored.encode("utf-16-le")) // 2
+        bad = next((s for s in src.selections if not 0 <= s.start <= s.end <= max(units, len(stored))),
+                   src.selections[0])
+        raise ImportFormatError(
+            f"{where}: selection {bad.guid} spans {bad.start}:{bad.end}, outside its source (0:{len(stored)} "
+            f"code points, 0:{units} UTF-16 units). The file is inconsistent; re-export it from its tool.")
+    fit = next(f for f in fits if f.name == found.name)
+    if forced:
+        found = replace(found, aligned=True)  # the caller said how positions are counted
+    return found, fit
+
+
+def _code_ref(coding: Element) -> str:
+    ref = _kid(coding, "CodeRef")
+    return ref.get("targetGUID", "") if ref is not None else ""
+
+
+def _source_memos(rd: _ProjectReader, src: _TextSource, name: str) -> None:
+    desc = _text_of(_kid(src.element, "Description")).strip()
+    notes = [rd.note_text(r.get("targetGUID", ""), f"{rd.where}: source {name!r}")
+             for r in _kids(src.element, "NoteRef")]
+    rd.report.source_memos += [f"{name!r}: {m!r}" for m in [desc, *notes] if m]
+
+
 def _values(rd: _ProjectReader, elem: Element, where: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for vv in _kids(elem, "VariableValue"):
@@ -376,24 +451,31 @@ def _values(rd: _ProjectReader, elem: Element, where: str) -> dict[str, str]:
     return out
 
 
-def _codings(rd: _ProjectReader, src: _TextSource, text: str, remap: Callable[[int], int], segs: list[Segment],
-             code_names: dict[str, str], where: str) -> list[Coding]:
+def _codings(rd: _ProjectReader, src: _TextSource, name: str, text: str, spans: list[tuple[int, int]],
+             segs: list[Segment], code_names: dict[str, str], where: str) -> list[Coding]:
     starts = [s.start for s in segs]
     out: list[Coding] = []
     seen: set[tuple[Any, ...]] = set()
-    for sel in src.selections:
+    for sel, (start, end) in zip(src.selections, spans, strict=True):
         swhere = f"{where}: selection {sel.guid}"
-        if not 0 <= sel.start <= sel.end <= len(src.raw):
-            raise ImportFormatError(
-                f"{swhere} spans {sel.start}:{sel.end}, outside its source (0:{len(src.raw)} code points). "
-                "The file is inconsistent; re-export it from its tool.")
-        start, end = remap(sel.start), remap(sel.end)
+        if start > end:
+            raise ImportFormatError(f"{swhere} ends ({sel.end}) before it starts ({sel.start}); the file is "
+                                    "inconsistent; re-export it from its tool.")
         codings = _kids(sel.element, "Coding")
-        if start == end or not codings:
+        memo = _text_of(_kid(sel.element, "Description")).strip()
+        if start == end:
+            refs = [code_names.get(_code_ref(c), "?") for c in codings]
+            notes = [rd.note_text(r.get("targetGUID", ""), swhere) for r in _kids(sel.element, "NoteRef")]
+            context = " ".join(text[max(0, start - 20):start + 20].split())
+            rd.report.zero_length.append(
+                f"{name!r} at {start} (...{context}...)" + (f", codes {', '.join(refs)}" if refs else "")
+                + "".join(f", memo {m!r}" for m in [memo, *notes] if m))
+            continue
+        if not codings:
             for ref in _kids(sel.element, "NoteRef"):
                 rd.skipped.add("notes on selections without codes", ref.get("targetGUID", ""))
-            if start == end and codings:
-                rd.skipped.add("empty selections", sel.guid)
+            if memo:
+                rd.skipped.add("memos on selections without codes", f"{memo[:40]!r} in {name!r}")
             continue
         first = max(0, bisect.bisect_right(starts, start) - 1)
         hit = []
@@ -410,7 +492,7 @@ def _codings(rd: _ProjectReader, src: _TextSource, text: str, remap: Callable[[i
         inner = ((a.end, b.start) for a, b in zip(hit, hit[1:], strict=False))
         gaps = [(start, hit[0].start), *inner, (hit[-1].end, end)]
         rd.report.trimmed_selections += any(text[a:b].strip() for a, b in gaps if b > a)
-        memo_parts = [_text_of(_kid(sel.element, "Description")).strip()]
+        memo_parts = [memo]
         memo_parts += [rd.note_text(r.get("targetGUID", ""), swhere) for r in _kids(sel.element, "NoteRef")]
         for c in codings:
             cwhere = f"{swhere}: Coding {c.get('guid')}"

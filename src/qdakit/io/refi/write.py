@@ -1,7 +1,10 @@
 """REFI-QDA project export (``.qdpx``); codebooks and the overview are in :mod:`qdakit.io.refi`.
 
-The ``.qdpx`` holds ``project.qde`` and one UTF-8 ``sources/<guid>.txt`` per
-transcript (its exact text, so selection offsets are code points into it):
+The writer is strict, whatever the import bent: the ``.qdpx`` holds
+``project.qde`` and one ``sources/<guid>.txt`` per transcript (lowercase
+folder, UTF-8 without a BOM, LF line ends: the transcript's exact text, so
+selection positions are code points into it, as REFI-QDA 1.5 section 10.2
+says), and ``basePath`` is empty:
 
 * ``Users``: one per human coder, plus, with ``with_suggestions=True``, one
   separate user (``"qdakit suggestions"``) for the pending machine
@@ -13,8 +16,9 @@ transcript (its exact text, so selection offsets are code points into it):
   source's own variable values;
 * ``Sources``: a ``TextSource`` per transcript with a ``PlainTextSelection`` per
   coded span (the coding's span, or its whole segment) holding the codings,
-  each with its ``creatingUser``; memos (and a suggestion's score and reason)
-  as ``Notes`` referenced from the coding.
+  each with its ``creatingUser``; human codings and machine suggestions never
+  share a selection; memos (and a suggestion's score and reason) as ``Note``
+  elements with the coding's author and date, referenced from the coding.
 
 REFI-QDA has no segments: an importing tool (qdakit included) sees the coded
 spans, and qdakit re-segments the text on import. The archive is written to a
@@ -123,8 +127,8 @@ def export_qdpx(
     if suggestions is not None and len(suggestions):
         users[suggestions_user.strip()] = _guid("user", "suggestions", suggestions_user.strip())
     now = _stamp(utcnow())
-    root = _el(None, "Project", {"xmlns": NS_PROJECT, "name": project.path.stem,
-                                 "origin": _origin(), "creationDateTime": now})
+    root = _el(None, "Project", {"xmlns": NS_PROJECT, "name": project.path.stem, "origin": _origin(),
+                                 "creationDateTime": now, "basePath": ""})
     if users:
         holder = _el(root, "Users")
         for name, guid in users.items():
@@ -169,7 +173,7 @@ def export_qdpx(
         if left:
             report.not_exported.append(f"{left} suggestions already decided or under min_score")
 
-    notes: list[tuple[str, str, str, str]] = []  # guid, name, user, text
+    notes: list[tuple[str, str, str, str, str]] = []  # guid, name, user, created, text
     members: list[tuple[str, bytes]] = []
     sources_el = _el(root, "Sources")
     for t in transcripts:
@@ -188,16 +192,16 @@ def export_qdpx(
                 _el(coding, "CodeRef", {"targetGUID": code_guids[g["code"]]})
                 if g["memo"].strip():
                     note_guid = _guid("note", g["guid"])
-                    notes.append((note_guid, f"Memo: {g['code']}", g["user"], g["memo"]))
+                    notes.append((note_guid, f"Memo: {g['code']}", g["user"], _stamp(g["created"]), g["memo"]))
                     _el(coding, "NoteRef", {"targetGUID": note_guid})
         _values(src, dict(t.attributes), variables)
     if not len(sources_el):
         root.remove(sources_el)
     if notes:
         holder = _el(root, "Notes")
-        for note_guid, name, user, text in notes:
+        for note_guid, name, user, created, text in notes:
             note_el = _el(holder, "Note", {"guid": note_guid, "name": name, "creatingUser": user,
-                                           "creationDateTime": now})
+                                           "creationDateTime": created})
             _el(note_el, "PlainTextContent", text=text)
     report.sources, report.codes, report.users = len(transcripts), len(codebook), list(users)
     qde = _xml(root)
