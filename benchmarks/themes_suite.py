@@ -364,7 +364,7 @@ def main() -> int:
                  "bertopic_ari"]].to_string(index=False, float_format=fmt))
     s = summary(table)
     print("\nPer data set (proctoring: macro mean over the files with >= 3 parents):")
-    cols = ["ours_ari", "ours_ami", "k", "true_k", "k_error", "ours_true_k_ari", "kmeans_ari", "kmeans_ami",
+    cols = ["ours_ari", "ours_ami", "k", "true_k", "k_error", "ours_true_k_ari", "ours_true_k_ami", "kmeans_ari", "kmeans_ami",
             "bertopic_ari", "bertopic_ami"]
     print(s[cols].to_string(float_format=fmt))
     if not args.quick:
