@@ -327,3 +327,12 @@ def test_cli_seed_file_places_codes_and_adopts_by_the_seeded_name(seeded_project
     r = runner.invoke(app, ["themes", "-p", str(seeded_project.path), "--seed", str(bad)])
     # a QdakitError: `qdakit` (cli.main) prints it as one line, no traceback
     assert isinstance(r.exception, CodebookError) and "theme 1 has no name" in str(r.exception)
+
+
+@pytest.mark.parametrize("module", ["clusterer", "cooccurrence", "seeding"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"qdakit.themes.{module}"))
+    assert result.attempted > 0 and result.failed == 0

@@ -12,17 +12,20 @@ How items are represented
   topic -- does not make everything look alike) and re-normalised.
 * **codes**: the centroid of the centred embeddings of the code's segments, blended
   with the embedding of its definition (name and description) by
-  ``definition_weight``. Codes applied to the same segments are likely parts of one
-  theme, so the similarity of two codes adds ``cooccurrence_weight`` times their
-  co-occurrence (the Ochiai coefficient :math:`|A\\cap B|/\\sqrt{|A||B|}` of their
-  segment sets).
+  ``definition_weight``. Codes applied to the same segments *more often than chance*
+  may be parts of one theme, so the similarity of two codes adds
+  ``cooccurrence_weight`` times their positive normalised PMI
+  (:mod:`qdakit.themes.cooccurrence`); a code applied almost everywhere adds nothing.
 
 Then: an optional reducer, a clusterer and a labeller (c-TF-IDF over spaCy lemmas
 and noun chunks). The default clusterer is agglomerative on cosine distance: for
-codes, complete linkage cut where the modularity of the similarity graph peaks; for
+codes, average linkage cut where the modularity of the similarity graph peaks; for
 segments, average linkage stopping where themes would hold items hardly more alike
 than two unrelated items of the corpus. Every step is swappable (see
-:mod:`qdakit.themes.steps`).
+:mod:`qdakit.themes.steps`). With ``seeds``, the researcher's themes replace the
+clustering: codes are placed in them (:mod:`qdakit.themes.seeding`), and those that
+fit none are clustered into proposed new themes. :meth:`ThemeClusterer.propose_codes`
+lists uncoded passages no code covers (:mod:`qdakit.themes.inductive`).
 
 Examples
 --------
@@ -30,7 +33,7 @@ Examples
 >>> from qdakit.embed import FakeEmbedder
 >>> segs = pd.DataFrame({"id": list("abcd"), "text": ["we meet monthly", "we meet weekly",
 ...                      "funding was cut", "the funding was cut again"]})
->>> tc = ThemeClusterer("segments", embedder=FakeEmbedder(), n_themes=2).fit(segs)
+>>> tc = ThemeClusterer("segments", embedder=FakeEmbedder(), n_themes=2, min_words=1).fit(segs)
 >>> sorted(sorted(t.members) for t in tc.themes_)
 [['a', 'b'], ['c', 'd']]
 """
