@@ -35,7 +35,7 @@ what it scores on the other.
 
 Seeded (share of the non-seed codes placed in their human theme; mean over random
 draws of the seeds): one seed code per theme (theme names hidden), theme names only,
-and one seed code plus the name; ours (:func:`qdakit.themes.place_codes`, through
+one seed code plus the name, and two seed codes (a theme with one code gets one); ours (:func:`qdakit.themes.place_codes`, through
 ``ThemeClusterer.fit(..., seeds=...)``) against nearest centroid on the same vectors.
 
 What was tried and did not carry from one data set to the other (measured with this
@@ -296,22 +296,23 @@ def _unit(X):
     return X / np.where(n > 0, n, 1.0)
 
 
-CONDITIONS = {"one seed": (1, False), "names only": (0, True), "one seed + name": (1, True)}
+CONDITIONS = {"one seed": (1, False), "names only": (0, True), "one seed + name": (1, True),
+              "two seeds": (2, False)}
 
 
 def seeded(sets: list[CodeSet], emb, draws: int) -> pd.DataFrame:
-    rng = np.random.default_rng(0)
     hits: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for cs in sets:
+    for si, cs in enumerate(sets):
         base = fit(cs, emb)
         X, items = base.item_vectors_, base.items_
         parents = sorted(set(cs.parent.values()))
         truth = np.array([parents.index(cs.parent[c]) for c in items])
         anchors = _unit(emb.encode(parents))
-        for cond, (n_seed, names) in CONDITIONS.items():
+        for ci, (cond, (n_seed, names)) in enumerate(CONDITIONS.items()):
+            rng = np.random.default_rng([ci, si])  # each condition's draws independent of the others
             for _ in range(draws if n_seed else 1):
-                chosen = [rng.choice(np.flatnonzero(truth == t), n_seed, replace=False) if n_seed else []
-                          for t in range(len(parents))]
+                chosen = [rng.choice(np.flatnonzero(truth == t), min(n_seed, int((truth == t).sum())),
+                                     replace=False) if n_seed else [] for t in range(len(parents))]
                 themes = [ThemeSeed(p if names else f"theme {t + 1}", "", tuple(items[i] for i in chosen[t]))
                           for t, p in enumerate(parents)]
                 tc = ThemeClusterer("codes", embedder=emb, labeller=NoLabels(), seed_names=names)

@@ -19,11 +19,11 @@ confidence :math:`F_{it} / \\sum_s F_{is}` (the share of the evidence that point
 that theme). A code whose cosine to its best theme's centroid (seeds, placed codes,
 name) is below ``min_fit`` is proposed for a new theme instead.
 
-On the two human-grouped data sets of ``benchmarks/themes_suite.py``, the theme names
-make the difference: with names (alone, or with a seed code) it places more codes in
-their human theme than nearest centroid does on both; from one seed code per theme and
-no names it is no better than putting each code beside its nearest seed (0.44 and 0.28
-of the codes right), far under the 0.7 we aimed for. Placements are a first draft.
+On the two human-grouped data sets of ``benchmarks/themes_suite.py`` it places more codes
+in their human theme than nearest centroid does on both from theme names alone and from
+two seed codes per theme; from one seed code per theme it is no better than putting each
+code beside its nearest seed (0.44 and 0.31 of the codes right), far under the 0.7 we
+aimed for. Placements are a first draft.
 
 References
 ----------
