@@ -49,6 +49,9 @@ script's data and embeddings while choosing the default; kept out of the library
   a fixed similarity threshold or the silhouette as the cut rule: worse on both;
 * a definition weight of 0.3 or more: better on shuffle_music for placing codes from
   one seed (0.37 at 0.7 against 0.28), worse on proctoring (0.40 against 0.47);
+* setting the definition weight per data set from how well each code's name picks out
+  its own segments (an unsupervised gate): that score did not predict which weight
+  placed codes best (files with the same score wanted 0 and 0.7);
 * "deconvolved" code vectors (least squares of the segments on their codes, so a code
   is what it adds beyond the other codes of a multi-coded answer): worse on both;
 * for seeded placement, seeded k-means, greedy average-linkage placement and label
