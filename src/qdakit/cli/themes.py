@@ -2,8 +2,12 @@
 
 Listing clusters the project's codes (or segments), prints a table of themes with
 their key terms and exemplar quotes, and saves the listing beside the project
-(``<project>.themes.json``). ``--adopt ID`` adopts a theme of that saved listing,
-so the ID always means the theme that was shown. Nothing in the project changes
+(``<project>.themes.json``). ``--seed themes.yaml`` starts from the researcher's own
+themes (names, sentences, a few codes each) and places every other code in one of
+them, or in a proposed new theme, with a confidence and a reason. ``--new-codes``
+also lists candidate new codes: uncoded passages no code covers that cluster together.
+``--adopt ID`` adopts a theme of that saved listing, so the ID always means the theme
+that was shown. Nothing in the project changes
 until a theme is adopted by a named coder.
 """
 
@@ -27,6 +31,19 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _names_in_texts(project: object) -> list[str]:
+    """Names of people and places the anonymiser finds in the project's texts (spaCy NER), so
+    that they never become key terms; organisations' names are left in (their words are often
+    the theme: "community", "trust")."""
+    from qdakit.analysis.anonymise import Anonymiser
+
+    anon = Anonymiser.for_project(project)
+    anon.transform_many(project.segments()["text"].fillna("").astype(str).tolist())  # type: ignore[attr-defined]
+    table = anon.table()
+    keep = table["kind"].isin(["person", "place", "participant", "researcher"])
+    return sorted({w for name in table.loc[keep, "original"] for w in str(name).split()})
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``themes`` command to the qdakit app."""
 
@@ -47,17 +64,40 @@ def register(app: typer.Typer) -> None:
         name: Annotated[Optional[str], typer.Option("--name", help="Name of the adopted theme.")] = None,
         coder: Annotated[Optional[str], typer.Option("--coder", help="Who adopts it (recorded).")] = None,
         description: Annotated[str, typer.Option(help="Your definition of the adopted theme.")] = "",
+        seed: Annotated[Optional[Path], typer.Option(
+            "--seed", help="YAML file of your themes (name, description, codes); every other code is placed "
+                           "in one of them or in a proposed new theme.")] = None,
+        new_codes: Annotated[bool, typer.Option(
+            "--new-codes", help="Also list candidate new codes: uncoded passages no code covers that "
+                                "cluster together.")] = False,
     ) -> None:
         """Candidate themes: cluster codes or segments, label them, propose merges and splits.
 
-        List: qdakit themes [--of codes|segments] [--k N] [--plot themes.png].
-        Adopt: qdakit themes --adopt ID --name NAME --coder NAME (nothing changes until you adopt).
+        List: qdakit themes [--of codes|segments] [--k N] [--plot themes.png] [--new-codes].
+        Seeded: qdakit themes --seed themes.yaml, a file such as
+
+            themes:
+              - name: Money and time
+                description: what partners can and cannot give
+                codes: [Balance of resources]
+              - name: Talking to each other
+
+        Adopt: qdakit themes --adopt ID --name NAME --coder NAME (nothing changes until you adopt;
+        a seeded theme keeps its name when --name is left out).
         """
         from qdakit.errors import CodingError
         from qdakit.project import Project
         from qdakit.themes.project_themes import adopt_from_listing, themes_path
 
         if adopt_id is not None:
+            if not name and coder:
+                from qdakit.themes.project_themes import load_themes
+
+                with Project.open(project) as p:
+                    listing = themes_path(p.path)
+                if listing.is_file():
+                    saved_names = {t.id: t.name for t in load_themes(listing).themes}
+                    name = saved_names.get(adopt_id)
             if not name or not coder:
                 raise CodingError("adopting a theme needs --name (the theme's name) and --coder (who adopts it): "
                                   f"qdakit themes --adopt {adopt_id} --name 'Trust' --coder JR")
@@ -79,11 +119,19 @@ def register(app: typer.Typer) -> None:
         if of not in ("codes", "segments"):
             raise CodingError(f"--of {of!r}: use --of codes or --of segments")
         from qdakit.themes.project_themes import fit_project_themes, save_themes
+        from qdakit.themes.seeding import read_seeds
 
+        seeds = None
+        if seed is not None:
+            if of != "codes" or k is not None:
+                raise CodingError("--seed places codes in your themes: use it with --of codes and without --k")
+            seeds = read_seeds(seed)
         with Project.open(project) as p:
-            tc = fit_project_themes(p, of=of, n_themes=k, coder=coder_filter)
+            tc = fit_project_themes(p, of=of, n_themes=k, coder=coder_filter, seeds=seeds,
+                                    exclude_terms=_names_in_texts(p))
             saved = save_themes(themes_path(p.path), tc)
-        chosen = "chosen automatically" if k is None else "as asked"
+            candidates = tc.propose_codes() if new_codes and tc.code_names_ else []
+        chosen = ("seeded by you" if seeds is not None else "chosen automatically" if k is None else "as asked")
         table = Table(title=f"Candidate themes of {len(tc.items_)} {of} ({tc.n_themes_} themes, {chosen})",
                       show_lines=True)
         table.add_column("ID", justify="right")
@@ -94,9 +142,30 @@ def register(app: typer.Typer) -> None:
         for t in tc.themes_:
             spread = ", ".join(f"{len(v)} {key}{'s' if len(v) != 1 else ''}" for key, v in t.spread.items())
             members = "; ".join(t.members) if of == "codes" else f"{len(t.segments)} segments"
-            table.add_row(str(t.id), str(t.size), ", ".join(t.label), f"{members}\n[dim]{spread}[/dim]",
+            head = f"[bold]{t.name}[/bold]\n{', '.join(t.label)}" if t.name else ", ".join(t.label)
+            table.add_row(str(t.id), str(t.size), head, f"{members}\n[dim]{spread}[/dim]",
                           "\n".join(f"\"{_clip(q.text, 150)}\" {q.attribution}" for q in t.quotes[:quotes]))
         _console.print(table)
+        if tc.placements_:
+            placed = Table(title="Where each code went (seeded: put there by you)")
+            for col in ("code", "theme", "confidence", "reason"):
+                placed.add_column(col, max_width=60 if col == "reason" else 30)
+            for pl in sorted(tc.placements_, key=lambda x: (x.seeded, x.confidence)):
+                theme = pl.theme if pl.theme is not None else f"new theme {pl.proposed_theme}?"
+                placed.add_row(pl.code, theme, "-" if pl.seeded else f"{pl.confidence:.2f}", pl.reason)
+            _console.print(placed)
+            empty = [s.name for s in tc.seeds_ if s.name not in {t.name for t in tc.themes_}]
+            for theme_name in empty:
+                _console.print(f"[dim]{theme_name}: no code was placed here (no code reads like it or "
+                               "sits near its seed codes).[/dim]")
+        if new_codes:
+            if not candidates:
+                _console.print("[dim]No candidate new code: the uncoded passages either fit a code or do not "
+                               "cluster together.[/dim]")
+            for c in candidates:
+                quote = f' e.g. "{_clip(c.quotes[0].text, 120)}" {c.quotes[0].attribution}' if c.quotes else ""
+                _console.print(f"[yellow]new code?[/yellow] {c.title} ({c.size} uncoded segments, fit to the "
+                               f"nearest code {c.fit:.2f}){quote}")
         if tc.code_names_:
             merges, splits = tc.propose_merges(), tc.propose_splits()
             for m in merges:

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from qdakit.themes.candidates import CandidateTheme, MergeProposal, Quote, SplitProposal
 from qdakit.themes.clusterer import ThemeClusterer
+from qdakit.themes.cooccurrence import npmi, ochiai
+from qdakit.themes.inductive import CandidateCode, propose_codes
 from qdakit.themes.project_themes import (
     SavedThemes,
     adopt,
     adopt_from_listing,
+    exclusion_vocabulary,
     fit_project_themes,
     load_themes,
     project_theme_data,
@@ -23,6 +26,7 @@ from qdakit.themes.project_themes import (
     theme_table,
     themes_path,
 )
+from qdakit.themes.seeding import Placement, ThemeSeed, place_codes, read_seeds, seeds_from
 from qdakit.themes.steps import (
     AgglomerativeThemes,
     Clusterer,
@@ -37,6 +41,7 @@ from qdakit.themes.steps import (
 __all__ = [
     "AgglomerativeThemes",
     "CTfidfLabeller",
+    "CandidateCode",
     "CandidateTheme",
     "Clusterer",
     "HDBSCANThemes",
@@ -44,17 +49,26 @@ __all__ = [
     "Labeller",
     "MergeProposal",
     "NullReducer",
+    "Placement",
     "Quote",
     "Reducer",
     "SavedThemes",
     "SplitProposal",
     "ThemeClusterer",
+    "ThemeSeed",
     "adopt",
     "adopt_from_listing",
+    "exclusion_vocabulary",
     "fit_project_themes",
     "load_themes",
+    "npmi",
+    "ochiai",
+    "place_codes",
     "project_theme_data",
+    "propose_codes",
+    "read_seeds",
     "save_themes",
+    "seeds_from",
     "theme_table",
     "themes_path",
 ]

@@ -11,7 +11,6 @@ from typing import Any
 __all__ = ["CandidateTheme", "MergeProposal", "Quote", "SplitProposal"]
 
 
-
 @dataclass(frozen=True)
 class Quote:
     """An exemplar quote of a theme: typical of it (``typicality``: cosine to its centroid)."""
@@ -40,6 +39,7 @@ class CandidateTheme:
     quotes : exemplar quotes, typical and from different participants
     spread : ``{attribute: {value: segments}}`` over participant, sector, wave, question
     cohesion : mean of ``member_scores``
+    name : the researcher's name for a seeded theme; None for a machine-proposed one
     """
 
     id: int
@@ -51,10 +51,18 @@ class CandidateTheme:
     quotes: tuple[Quote, ...] = ()
     spread: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     cohesion: float = float("nan")
+    name: str | None = None
 
     @property
     def size(self) -> int:
         return len(self.members)
+
+    @property
+    def headline(self) -> str:
+        """The label a researcher reads: the seeded name or the two or three most distinctive
+        key terms, then the most typical quote."""
+        head = self.name or self.title
+        return f'{head}: "{self.quotes[0].text}"' if self.quotes else head
 
     @property
     def title(self) -> str:
@@ -73,7 +81,8 @@ class CandidateTheme:
         return cls(int(d["id"]), str(d["of"]), tuple(d["label"]), tuple(d["members"]),
                    tuple(float(x) for x in d["member_scores"]), tuple(d["segments"]),
                    tuple(Quote(**q) for q in d.get("quotes", ())),
-                   {k: dict(v) for k, v in d.get("spread", {}).items()}, float(d.get("cohesion", "nan")))
+                   {k: dict(v) for k, v in d.get("spread", {}).items()}, float(d.get("cohesion", "nan")),
+                   d.get("name"))
 
 
 @dataclass(frozen=True)

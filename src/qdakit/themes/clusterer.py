@@ -12,17 +12,20 @@ How items are represented
   topic -- does not make everything look alike) and re-normalised.
 * **codes**: the centroid of the centred embeddings of the code's segments, blended
   with the embedding of its definition (name and description) by
-  ``definition_weight``. Codes applied to the same segments are likely parts of one
-  theme, so the similarity of two codes adds ``cooccurrence_weight`` times their
-  co-occurrence (the Ochiai coefficient :math:`|A\\cap B|/\\sqrt{|A||B|}` of their
-  segment sets).
+  ``definition_weight``. Codes applied to the same segments *more often than chance*
+  may be parts of one theme, so the similarity of two codes adds
+  ``cooccurrence_weight`` times their positive normalised PMI
+  (:mod:`qdakit.themes.cooccurrence`); a code applied almost everywhere adds nothing.
 
 Then: an optional reducer, a clusterer and a labeller (c-TF-IDF over spaCy lemmas
 and noun chunks). The default clusterer is agglomerative on cosine distance: for
-codes, complete linkage cut where the modularity of the similarity graph peaks; for
+codes, average linkage cut where the modularity of the similarity graph peaks; for
 segments, average linkage stopping where themes would hold items hardly more alike
 than two unrelated items of the corpus. Every step is swappable (see
-:mod:`qdakit.themes.steps`).
+:mod:`qdakit.themes.steps`). With ``seeds``, the researcher's themes replace the
+clustering: codes are placed in them (:mod:`qdakit.themes.seeding`), and those that
+fit none are clustered into proposed new themes. :meth:`ThemeClusterer.propose_codes`
+lists uncoded passages no code covers (:mod:`qdakit.themes.inductive`).
 
 Examples
 --------
@@ -30,14 +33,15 @@ Examples
 >>> from qdakit.embed import FakeEmbedder
 >>> segs = pd.DataFrame({"id": list("abcd"), "text": ["we meet monthly", "we meet weekly",
 ...                      "funding was cut", "the funding was cut again"]})
->>> tc = ThemeClusterer("segments", embedder=FakeEmbedder(), n_themes=2).fit(segs)
+>>> tc = ThemeClusterer("segments", embedder=FakeEmbedder(), n_themes=2, min_words=1).fit(segs)
 >>> sorted(sorted(t.members) for t in tc.themes_)
 [['a', 'b'], ['c', 'd']]
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
@@ -51,6 +55,9 @@ from qdakit.errors import NotFittedError
 from qdakit.model import Codebook
 from qdakit.project.views import attribution
 from qdakit.themes.candidates import CandidateTheme, MergeProposal, Quote, SplitProposal
+from qdakit.themes.cooccurrence import npmi, ochiai
+from qdakit.themes.inductive import CandidateCode, propose_codes
+from qdakit.themes.seeding import Placement, ThemeSeed, place_codes, seeds_from
 from qdakit.themes.steps import (
     AgglomerativeThemes,
     Clusterer,
@@ -76,15 +83,8 @@ def _humanise(name: str) -> str:
     return " ".join(name.replace("_", " ").replace("->", " ").split())
 
 
-def _ochiai(M: np.ndarray) -> np.ndarray:
-    """Co-occurrence of rows of a 0/1 incidence matrix: |A & B| / sqrt(|A| |B|)."""
-    C = M @ M.T
-    d = np.sqrt(np.diag(C))
-    return C / np.where(np.outer(d, d) > 0, np.outer(d, d), 1.0)
-
-
 def _default_clusterer(of: str) -> AgglomerativeThemes:
-    return AgglomerativeThemes("complete", select="modularity") if of == "codes" else AgglomerativeThemes()
+    return AgglomerativeThemes("average", select="modularity") if of == "codes" else AgglomerativeThemes()
 
 
 class ThemeClusterer(BaseEstimator):
@@ -101,9 +101,11 @@ class ThemeClusterer(BaseEstimator):
     reducer : Reducer, optional
         Default :class:`NullReducer` (none). E.g. ``sklearn.decomposition.PCA(20)``.
     clusterer : Clusterer, optional
-        Default :class:`AgglomerativeThemes`: for codes, complete linkage cut
+        Default :class:`AgglomerativeThemes`: for codes, average linkage cut
         at the number of themes where the modularity of the similarity graph
-        is highest (``select="modularity"``: no threshold to set); for
+        is highest (``select="modularity"``: no threshold to set; average
+        rather than complete linkage because it did better on both data sets
+        of ``benchmarks/themes_suite.py``, each chosen without the other); for
         segments, which are many and noisy, average linkage with threshold
         0.05 (fewer, broader themes).
         :class:`KMeansThemes`, :class:`HDBSCANThemes` or a scikit-learn
@@ -116,6 +118,24 @@ class ThemeClusterer(BaseEstimator):
         Codes: weight of the definition's embedding against the segments' centroid.
     cooccurrence_weight : float, default 1.0
         Codes: how much co-occurrence on the same segments adds to similarity.
+    cooccurrence : {"npmi", "ochiai"}, default "npmi"
+        How co-occurrence is measured (:mod:`~qdakit.themes.cooccurrence`):
+        ``"npmi"`` counts only co-occurrence above chance (lift > 1) on at
+        least ``min_cooccurrence`` segments, so a code applied everywhere adds
+        nothing; ``"ochiai"`` is raw overlap (the earlier default, which hurt
+        where codes of different themes share passages).
+    min_cooccurrence : int, default 2
+        NPMI: fewer shared segments than this count as no evidence.
+    exclude_terms : sequence of str
+        Words never used as key terms (speakers' names, pseudonyms); the
+        default labeller gets them. Text in square brackets (redaction
+        placeholders) is never a key term anyway.
+    seed_names : bool, default True
+        Seeded fit: each theme's name and sentence join the code graph as one
+        more node of that theme (False: only the seed codes place codes).
+    min_fit : float, default 0.0
+        Seeded fit: a code whose cosine to its best theme's centroid is below
+        this fits no seeded theme and goes to a proposed new theme.
     center : bool, default True
         Centre segment embeddings on their mean before comparing them.
     n_terms, n_quotes : int, default 5 and 3
@@ -141,6 +161,8 @@ class ThemeClusterer(BaseEstimator):
     n_themes_ : int
     outliers_ : DataFrame, segment_id, text, nearest_theme, similarity
     unplaced_codes_ : list of str, codes with no (non-empty) segment
+    placements_ : list of Placement, seeded fit only: where each code went and why
+    seeds_ : list of ThemeSeed, seeded fit only
     model_id_ : str, the embedder's model id
     """
 
@@ -149,7 +171,9 @@ class ThemeClusterer(BaseEstimator):
                  n_themes: int | None = None, definition_weight: float = 0.15, cooccurrence_weight: float = 1.0,
                  center: bool = True, n_terms: int = 5, n_quotes: int = 3, min_quote_words: int = 6,
                  spread_by: Sequence[str] = ("participant", "sector", "wave", "question"),
-                 outlier_threshold: float = 0.05, min_words: int = 5) -> None:
+                 outlier_threshold: float = 0.05, min_words: int = 5, cooccurrence: str = "npmi",
+                 min_cooccurrence: int = 2, exclude_terms: Sequence[str] = (), seed_names: bool = True,
+                 min_fit: float = 0.0) -> None:
         self.of = of
         self.embedder = embedder
         self.reducer = reducer
@@ -165,6 +189,11 @@ class ThemeClusterer(BaseEstimator):
         self.spread_by = spread_by
         self.outlier_threshold = outlier_threshold
         self.min_words = min_words
+        self.cooccurrence = cooccurrence
+        self.min_cooccurrence = min_cooccurrence
+        self.exclude_terms = exclude_terms
+        self.seed_names = seed_names
+        self.min_fit = min_fit
 
     # -- fitting ------------------------------------------------------------------
     def _embedder(self) -> Embedder:
@@ -174,8 +203,15 @@ class ThemeClusterer(BaseEstimator):
             self.embedder = SentenceTransformerEmbedder()
         return self.embedder
 
+    def _labeller(self) -> Labeller:
+        if self.labeller is not None:
+            return self.labeller
+        words = sorted({w.lower() for term in self.exclude_terms for w in str(term).replace("_", " ").split()})
+        return CTfidfLabeller(stop_words=words)
+
     def fit(self, segments: pd.DataFrame, codings: pd.DataFrame | None = None,
-            codebook: Codebook | None = None) -> ThemeClusterer:
+            codebook: Codebook | None = None,
+            seeds: Mapping[str, Any] | Sequence[ThemeSeed] | None = None) -> ThemeClusterer:
         """Cluster, label and describe candidate themes.
 
         Parameters
@@ -188,9 +224,22 @@ class ThemeClusterer(BaseEstimator):
             count once). Needed for ``of="codes"`` and for merge/split proposals.
         codebook : Codebook, optional
             Gives each code's description for its definition embedding.
+        seeds : mapping or list of ThemeSeed, optional
+            The researcher's themes: ``{"Funding": ["grants", "budget"], "Trust": []}``,
+            ``{"Trust": "how partners rely on each other"}`` or
+            :class:`ThemeSeed` objects. Every other code is placed in the theme it fits
+            best (:func:`~qdakit.themes.place_codes`), or in a proposed new theme when
+            none fits; ``placements_`` says where and why. Seed codes stay where the
+            researcher put them. Codes only (``of="codes"``); ``n_themes`` must be unset.
         """
         if self.of not in _OF:
             raise ValueError(f"of={self.of!r}: use 'segments' or 'codes'")
+        seed_list = seeds_from(seeds) if seeds is not None else None
+        if seed_list is not None and (self.of != "codes" or self.n_themes is not None):
+            raise ValueError("seeded themes place codes: use of='codes' and leave n_themes unset "
+                             "(the seeds say how many themes there are)")
+        if self.cooccurrence not in ("npmi", "ochiai"):
+            raise ValueError(f"cooccurrence={self.cooccurrence!r}: use 'npmi' or 'ochiai'")
         if self.n_themes is not None and int(self.n_themes) < 1:
             raise ValueError(f"n_themes={self.n_themes}: give a positive number of themes, or None")
         missing = {"id", "text"} - set(segments.columns)
@@ -227,16 +276,39 @@ class ThemeClusterer(BaseEstimator):
         X = _unit(reducer.fit_transform(X)) if not isinstance(reducer, NullReducer) else X
         S = X @ X.T + (extra if extra is not None else 0.0)
         clusterer = self.clusterer if self.clusterer is not None else _default_clusterer(self.of)
-        n_themes = None if self.n_themes is None else min(int(self.n_themes), len(items))
-        raw = run_clusterer(clusterer, X, S, n_themes)
         self.items_ = list(items)
         self.item_vectors_ = X
         self.similarity_ = S
-        self.labels_ = self._renumber(raw)
+        self.seeds_ = seed_list or []
+        self.placements_: list[Placement] = []
+        if seed_list is not None:
+            self.labels_ = self._place(seed_list, clusterer)
+        else:
+            n_themes = None if self.n_themes is None else min(int(self.n_themes), len(items))
+            self.labels_ = self._renumber(run_clusterer(clusterer, X, S, n_themes))
         self.n_themes_ = int(self.labels_.max()) if (self.labels_ > 0).any() else 0
         self.themes_ = self._describe()
         self.outliers_ = self._outliers()
         return self
+
+    def _place(self, seeds: list[ThemeSeed], clusterer: Any) -> np.ndarray:
+        """Seeded themes get ids 1..len(seeds) in the researcher's order; codes that fit none are
+        clustered among themselves into proposed new themes (ids after them)."""
+        anchors = (_unit(self._embedder().encode([s.text for s in seeds]))
+                   if self.seed_names else None)
+        placements = place_codes(self.items_, self.item_vectors_, seeds, anchors, self._incidence,
+                                 min_fit=self.min_fit)
+        names = [s.name for s in seeds]
+        labels = np.array([names.index(p.theme) + 1 if p.theme is not None else -1 for p in placements])
+        new = np.flatnonzero(labels < 0)
+        if len(new):
+            raw = run_clusterer(clusterer, self.item_vectors_[new], self.similarity_[np.ix_(new, new)], None)
+            extra = self._renumber(raw)
+            labels[new] = np.where(extra > 0, extra + len(seeds), -1)
+            placements = [p if labels[i] <= len(seeds) else replace(p, proposed_theme=int(labels[i]))
+                          for i, p in enumerate(placements)]
+        self.placements_ = placements
+        return labels
 
     def fit_predict(self, segments: pd.DataFrame, codings: pd.DataFrame | None = None,
                     codebook: Codebook | None = None) -> np.ndarray:
@@ -270,7 +342,10 @@ class ThemeClusterer(BaseEstimator):
         self.code_segments_ = {c: [self.segment_ids_[j] for j in np.flatnonzero(M[i])] for i, c in enumerate(names)}
         self.code_vectors_ = _unit((1 - w) * centroid + w * D)
         self.code_centroids_ = _unit(M @ E / np.where(counts > 0, counts, 1.0))  # uncentred, for merges
-        self.cooccurrence_ = _ochiai(M)
+        self.code_centroids_centred_ = centroid
+        self.overlap_ = ochiai(M)  # for merge proposals
+        self.cooccurrence_ = (npmi(M, min_count=int(self.min_cooccurrence)) if self.cooccurrence == "npmi"
+                              else self.overlap_)
         self._incidence = M
 
     @staticmethod
@@ -296,8 +371,8 @@ class ThemeClusterer(BaseEstimator):
         else:
             documents = [". ".join([_humanise(c), *(texts[j] for j in np.flatnonzero(self._incidence[i]))])
                          for i, c in enumerate(self.code_names_)]
-        labeller = self.labeller if self.labeller is not None else CTfidfLabeller()
-        terms = labeller.label(documents, self.labels_, self.n_terms) if ids else {}
+        terms = self._labeller().label(documents, self.labels_, self.n_terms) if ids else {}
+        seeded = {i + 1: s.name for i, s in enumerate(self.seeds_)}
         themes = []
         for t in ids:
             members = np.flatnonzero(self.labels_ == t)
@@ -311,7 +386,7 @@ class ThemeClusterer(BaseEstimator):
                 member_scores=tuple(round(float(s), 4) for s in scores),
                 segments=tuple(self.segment_ids_[j] for j in rows),
                 quotes=self._quotes(rows, seg_scores), spread=self._spread(rows),
-                cohesion=round(float(scores.mean()), 4)))
+                cohesion=round(float(scores.mean()), 4), name=seeded.get(t)))
         return themes
 
     def _quotes(self, rows: list[int], sims: np.ndarray) -> tuple[Quote, ...]:
@@ -393,7 +468,7 @@ class ThemeClusterer(BaseEstimator):
         (Ochiai) >= ``min_cooccurrence``. Most similar first."""
         self._check_fitted(codes=True)
         C = self.code_centroids_ @ self.code_centroids_.T
-        cooc = self.cooccurrence_
+        cooc = self.overlap_
         shared = self._incidence @ self._incidence.T
         i, j = np.triu_indices(len(C), 1)
         hit = (C[i, j] >= min_similarity) & (cooc[i, j] >= min_cooccurrence)
@@ -408,7 +483,7 @@ class ThemeClusterer(BaseEstimator):
         segment embeddings with silhouette >= ``min_silhouette``, each group holding at least
         ``min_share`` of the segments. Clearest first."""
         self._check_fitted(codes=True)
-        labeller = self.labeller if self.labeller is not None else CTfidfLabeller()
+        labeller = self._labeller()
         texts = self.segments_["text"].astype(str).tolist()
         out = []
         for i, code in enumerate(self.code_names_):
@@ -427,6 +502,14 @@ class ThemeClusterer(BaseEstimator):
             out.append(SplitProposal(code, round(score, 4), groups,  # type: ignore[arg-type]
                                      (tuple(terms.get(0, [])), tuple(terms.get(1, [])))))
         return sorted(out, key=lambda s: -s.silhouette)
+
+    def propose_codes(self, *, max_fit: float = 0.2, min_size: int = 3,
+                      threshold: float = 0.05) -> list[CandidateCode]:
+        """Candidate new codes: uncoded segments no code covers well (centred cosine to every
+        code's centroid < ``max_fit``) that cluster together, groups of >= ``min_size``
+        (:func:`qdakit.themes.propose_codes`)."""
+        return propose_codes(self, max_fit=max_fit, min_size=min_size, threshold=threshold,
+                             min_words=self.min_words)
 
     def theme(self, theme_id: int) -> CandidateTheme:
         """The candidate theme with this id."""

@@ -18,6 +18,8 @@ Terms are lemmas of content words (stop words, fillers of speech such as "think"
 or "yeah", punctuation and numbers out, and any words the caller names, such as
 the speakers' names) and noun chunks of two or more content words
 (``"lockdown browser"``), so a label reads as words a person would use, not stems.
+Redaction placeholders (``[Participant P01]``, ``[VCS organisation]``, any text in
+square brackets) are removed before parsing, so a pseudonym never becomes a key term.
 The small spaCy model's entity tagger is not used to drop names: it tags product
 names (Blackboard, Proctorio) as people and people as places.
 
@@ -29,6 +31,7 @@ procedure", arXiv:2203.05794, 2022.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from functools import lru_cache
@@ -62,6 +65,9 @@ def _content(tok: Any, stop: frozenset[str]) -> bool:
             and tok.lemma_.lower() not in FILLERS and tok.lower_ not in stop and tok.lemma_.lower() not in stop)
 
 
+#: a redaction placeholder left by the anonymiser: ``[Person 2]``, ``[place]``
+_PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,60}\]")
+
 _LEMMA_FIX = {"datum": "data", "medium": "media", "criterion": "criteria"}
 
 
@@ -82,7 +88,8 @@ def terms(texts: Sequence[str], *, model: str = DEFAULT_SPACY_MODEL, noun_chunks
     nlp = _nlp(model)
     stop = frozenset(w.lower() for w in stop_words)
     out: list[list[str]] = []
-    for doc in nlp.pipe([t.replace("_", " ") for t in texts], batch_size=64):
+    cleaned = [_PLACEHOLDER.sub(" ", t).replace("_", " ") for t in texts]
+    for doc in nlp.pipe(cleaned, batch_size=64):
         words = [_lemma(t) for t in doc if _content(t, stop)]
         if noun_chunks:
             for chunk in doc.noun_chunks:

@@ -20,10 +20,9 @@ from qdakit.model import Code, Codebook, Suggestion, utcnow
 from qdakit.project import Project
 from qdakit.themes.candidates import CandidateTheme
 from qdakit.themes.clusterer import ThemeClusterer
-from qdakit.themes.steps import CTfidfLabeller
 
-__all__ = ["SavedThemes", "adopt", "adopt_from_listing", "fit_project_themes", "load_themes", "project_theme_data",
-           "save_themes", "theme_table", "themes_path"]
+__all__ = ["SavedThemes", "adopt", "adopt_from_listing", "exclusion_vocabulary", "fit_project_themes", "load_themes",
+           "project_theme_data", "save_themes", "theme_table", "themes_path"]
 
 _FORMAT = 1
 
@@ -52,25 +51,40 @@ def default_embedder(project: Project) -> Any:
     return project_embedder(project)
 
 
-def _names(project: Project) -> list[str]:
-    """Words of the speakers' labels and participant ids: kept out of theme labels."""
+def exclusion_vocabulary(project: Project) -> list[str]:
+    """Words that must never be a theme's key term, from the project's own data.
+
+    The words of every speaker label and participant id (the names the anonymiser
+    turns into ``[Participant P01]``), of every transcript's title, and of every
+    redaction placeholder left in the texts (``[Person 2]``, ``[VCS organisation]``:
+    the words of the placeholder itself). Lower case, sorted.
+    """
+    import re
+
     segments = project.segments()
     words: set[str] = set()
-    for col in ("speaker", "participant"):
+    for col in ("speaker", "participant", "transcript"):
         if col in segments.columns:
             for value in segments[col].dropna().unique():
-                words.update(w.lower() for w in str(value).replace("_", " ").split() if w.isalpha())
+                words.update(w.lower() for w in re.split(r"[\W_]+", str(value)) if w.isalpha())
+    if "text" in segments.columns:
+        for placeholder in set(re.findall(r"\[([^\[\]\n]{1,60})\]", " ".join(segments["text"].fillna("")))):
+            words.update(w.lower() for w in re.split(r"[\W_]+", placeholder) if w.isalpha())
     return sorted(words)
 
 
 def fit_project_themes(project: Project, *, of: str = "codes", n_themes: int | None = None,
-                       embedder: Any = None, coder: str | None = None, **params: Any) -> ThemeClusterer:
+                       embedder: Any = None, coder: str | None = None, seeds: Any = None,
+                       exclude_terms: Sequence[str] = (), **params: Any) -> ThemeClusterer:
     """A :class:`~qdakit.themes.ThemeClusterer` fitted on a project.
 
     The default embedder is the bundled model with the project's embedding cache
     (``<project>.embeddings.sqlite``), so a second run embeds nothing new. The
-    speakers' names are kept out of the theme labels (names mentioned in passing
-    may still appear: anonymise before sharing a listing).
+    speakers' names, participant ids and redaction placeholders
+    (:func:`exclusion_vocabulary`), plus any ``exclude_terms`` you give (e.g. the
+    originals of the anonymiser's pseudonym table), are kept out of the key terms
+    (other names mentioned in passing may still appear: anonymise before sharing a
+    listing). ``seeds`` are the researcher's themes (see :meth:`ThemeClusterer.fit`).
     """
     segments, codings, codebook = project_theme_data(project, coder=coder)
     if segments.empty:
@@ -80,10 +94,10 @@ def fit_project_themes(project: Project, *, of: str = "codes", n_themes: int | N
                           "(`qdakit codings import`), or cluster the segments: `qdakit themes --of segments`.")
     if embedder is None:
         embedder = default_embedder(project)
-    if params.get("labeller") is None:
-        params["labeller"] = CTfidfLabeller(stop_words=_names(project))
-    tc = ThemeClusterer(of, embedder=embedder, n_themes=n_themes, **params)  # type: ignore[arg-type]
-    return tc.fit(segments, codings if not codings.empty else None, codebook)
+    excluded = [*exclusion_vocabulary(project), *exclude_terms]
+    tc = ThemeClusterer(of, embedder=embedder, n_themes=n_themes, exclude_terms=excluded,  # type: ignore[arg-type]
+                        **params)
+    return tc.fit(segments, codings if not codings.empty else None, codebook, seeds=seeds)
 
 
 # -- the saved listing ---------------------------------------------------------------
