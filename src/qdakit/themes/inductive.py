@@ -14,15 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from qdakit.themes.candidates import Quote
 from qdakit.themes.steps import AgglomerativeThemes
-
-if TYPE_CHECKING:
-    from qdakit.themes.clusterer import ThemeClusterer
 
 __all__ = ["CandidateCode", "candidate_code_table", "propose_codes"]
 
@@ -57,7 +54,7 @@ def _unit(X: np.ndarray) -> np.ndarray:
     return X / np.where(norms > 0, norms, 1.0)
 
 
-def propose_codes(tc: ThemeClusterer, *, max_fit: float = 0.2, min_size: int = 3, threshold: float = 0.05,
+def propose_codes(tc: Any, *, max_fit: float = 0.2, min_size: int = 3, threshold: float = 0.05,
                   min_words: int = 5, labeller: Any = None) -> list[CandidateCode]:
     """Candidate new codes from a fitted :class:`~qdakit.themes.ThemeClusterer` (fitted with codings).
 
