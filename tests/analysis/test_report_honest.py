@@ -129,3 +129,10 @@ def test_theme_bars_caption_and_options():
     assert any("±1 SD of the theme counts across themes" in t.get_text() for t in fig.texts)
     with pytest.raises(ValueError, match="sd, bootstrap, none"):
         plots.theme_bars(freq, title="t", errorbars="ci")
+
+
+def test_bootstrap_resamples_within_each_group(study):
+    study.set_participant_attributes("P02", {"sector": "VCS"})
+    b = content.bootstrap_counts(study, by="sector", coder="JR", n_boot=200).set_index(["sector", "theme"])
+    # each sector has one participant: nothing to resample, so each interval is the count itself
+    assert (b["low"] == b["count"]).all() and (b["high"] == b["count"]).all()

@@ -178,9 +178,10 @@ def bootstrap_counts(
 ) -> pd.DataFrame:
     """Each count of :func:`frequencies` with a percentile interval from resampling participants.
 
-    Participants (speakers not resolved to one count as one participant per
-    segment) are drawn with replacement, ``n_boot`` times; each draw's counts
-    are the sum of the drawn participants' counts. The interval says how much
+    The participants of each group (speakers not resolved to one count as
+    one participant per segment) are drawn with replacement, ``n_boot``
+    times; each draw's counts are the sum of the drawn participants' counts.
+    A group with one participant has no spread to show (low = high). The interval says how much
     a count depends on who happened to be interviewed, which the ±1 SD across
     themes does not.
 
@@ -196,15 +197,19 @@ def bootstrap_counts(
     units = units.assign(_who=who)
     if rule == "participant":
         units = units.drop_duplicates([*keys, "_who", "code"])
-    per = units.groupby(["_who", *keys, level]).size().unstack(["_who"], fill_value=0)
-    matrix = per.to_numpy(dtype=float)  # (groups x themes) x participants
     rng = np.random.default_rng(seed)
-    n = matrix.shape[1]
-    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot) if n else np.zeros((n_boot, 0))
-    draws = weights @ matrix.T  # n_boot x (groups x themes)
     alpha = (1.0 - confidence) / 2
-    bounds = pd.DataFrame({"low": np.quantile(draws, alpha, axis=0), "high": np.quantile(draws, 1 - alpha, axis=0)},
-                          index=per.index).reset_index()
+    frames = []
+    # participants are resampled within each group: a group's count depends on its own participants only
+    for _, group in (units.groupby(keys, sort=True) if keys else [((), units)]):
+        per = group.groupby([*keys, level, "_who"]).size().unstack("_who", fill_value=0)
+        matrix = per.to_numpy(dtype=float)  # (themes of the group) x (its participants)
+        n = matrix.shape[1]
+        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot)
+        draws = weights @ matrix.T  # n_boot x themes
+        frames.append(pd.DataFrame({"low": np.quantile(draws, alpha, axis=0),
+                                    "high": np.quantile(draws, 1 - alpha, axis=0)}, index=per.index).reset_index())
+    bounds = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*keys, level, "low", "high"])
     out = freq.merge(bounds, on=[*keys, level], how="left").fillna({"low": 0.0, "high": 0.0})
     return out
 
