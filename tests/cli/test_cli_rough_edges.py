@@ -106,3 +106,29 @@ def test_explain_is_a_table_not_a_dict():
     assert "{" not in out and "'" not in out
     assert out.index("Communication") < out.index("Clear leadership")  # best first
     assert "t#3 (0.80): we meet [monthly]" in out
+
+
+def test_export_quotes_with_keep_list_and_ner_off(proj, tmp_path):
+    import pandas as pd
+
+    keep = tmp_path / "keep.txt"
+    keep.write_text("laughs\n", encoding="utf-8")
+    out = tmp_path / "quotes.csv"
+    r = runner.invoke(app, ["export", "--quotes", str(out), "--keep", str(keep), "--ner", "off", "-p", str(proj)])
+    assert r.exit_code == 0, r.output
+    quotes = pd.read_csv(out)["quote"]
+    assert quotes.str.startswith("turn ").all() and quotes.str.contains("[laughs]", regex=False).all()
+    r = runner.invoke(app, ["export", "--quotes", str(out), "--ner", "everything", "-p", str(proj)])
+    assert r.exit_code != 0 and "off, people, all" in r.output
+
+
+def test_status_counts_researchers_apart(tmp_path):
+    t, segs = make_transcript("t", [("Interviewer", "why?"), ("Helen", "because."), ("Kate", "and you?")])
+    path = tmp_path / "s.qdakit"
+    with Project.create(path) as p:
+        p.add_transcripts([(t, [replace(s, participant={"Helen": "P01", "Kate": "R1"}.get(s.speaker, "R2"))
+                                for s in segs])])
+        p.set_participant_attributes("R1", {"role": "researcher"})
+    r = runner.invoke(app, ["status", "-p", str(path)])
+    rows = dict(re.findall(r"│ (participants|researchers)\s+│ (\d+)", r.output))
+    assert rows == {"participants": "1", "researchers": "2"}

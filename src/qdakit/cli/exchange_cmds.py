@@ -41,6 +41,10 @@ def export(
     """Export the project: REFI-QDA .qdpx/.qdc, quotation table, code-by-case matrix."""
     if not any([qdpx, qdc, quotes, matrix]):
         raise typer.BadParameter("say what to write: --qdpx, --qdc, --quotes and/or --matrix")
+    from qdakit.analysis.anonymise import NER_MODES
+
+    if ner not in NER_MODES:
+        raise typer.BadParameter(f"use one of {', '.join(NER_MODES)}", param_hint="--ner")
     with _open(project) as p:
         if qdpx:
             from qdakit.io.refi import export_qdpx
