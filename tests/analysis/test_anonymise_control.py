@@ -64,6 +64,14 @@ def test_keep_list_and_codebook_words_are_never_replaced_by_the_model():
     assert out == "[Person 1] said Scrum and Gherkin help QA. Software quality rose."
 
 
+def test_a_name_with_a_code_word_in_it_is_replaced_whole():
+    nlp = _FakeNLP({"Alan Green": "PERSON", "Green": "PERSON"})
+    cb = Codebook([Code("Green spaces", description="Parks and green space.")])
+    anon = Anonymiser(nlp).protect(codebook_words(cb))
+    assert anon.transform("Alan Green runs it.") == "[Person 1] runs it."
+    assert anon.transform("Green is good.") == "Green is good."
+
+
 def test_protected_words_trimmed_from_the_edges_of_an_entity():
     nlp = _FakeNLP({"Councillor Holt": "PERSON", "Scrum Dave": "PERSON"})
     anon = Anonymiser(nlp, keep=["Scrum"])

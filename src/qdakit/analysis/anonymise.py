@@ -20,8 +20,8 @@ project's own terms such as "Scrum" or "QA"), the words of the codebook's code
 names and definitions (:func:`codebook_words`), transcript **label words**
 (:data:`LABEL_WORDS`: participant, researcher, interviewer, speaker ...) and
 text already in square brackets (a transcriber's "[name removed]" or our own
-placeholders). An entity made only of such words is left alone; protected
-words at its edges are trimmed off it.
+placeholders). An entity made only of such words is left alone; keep-list and
+label words, honorifics and placeholders at its edges are trimmed off it.
 
 The mapping from real names to pseudonyms (:attr:`Anonymiser.table_`) is kept
 apart from the text: save it with :meth:`Anonymiser.save_table` somewhere as
@@ -156,7 +156,8 @@ class Anonymiser:
         self._people: dict[str, str] = {}  # normalised person name -> pseudonym
         self._terms: dict[str, tuple[str, str]] = {}  # term as matched -> (kind, pseudonym)
         self._names: dict[str, tuple[str, str]] = {}  # exact-case name -> (kind, pseudonym)
-        self._protected = {w.lower() for w in LABEL_WORDS}
+        self._protected = {w.lower() for w in LABEL_WORDS}  # trimmed from an entity's edges
+        self._vocabulary: set[str] = set()  # the study's words (codebook): an entity made only of them is kept
         self._lower: dict[str, int] = {}  # word -> occurrences in lower case (see observe)
         self._capital: dict[str, int] = {}  # word -> capitalised occurrences inside a sentence
         self.table_: list[dict[str, str]] = []
@@ -179,8 +180,13 @@ class Anonymiser:
         self._names_pattern = self._compile(self._names, re.I)
 
     def protect(self, words: Iterable[str]) -> Anonymiser:
-        """Add words (e.g. :func:`codebook_words`) the model may never replace; returns self."""
-        self._protected |= {w.lower() for w in words if w}
+        """Add the study's own words (e.g. :func:`codebook_words`); returns self.
+
+        An entity made only of such words (and stop words) is never replaced.
+        One with any other word is replaced whole, so that a surname which is
+        also a code word ("Alan Green", "green spaces") is not left behind.
+        """
+        self._vocabulary |= {w.lower() for w in words if w}
         return self
 
     def observe(self, texts: Iterable[str]) -> Anonymiser:
@@ -278,6 +284,8 @@ class Anonymiser:
             words.pop()
         if not words or not any(w[2][0].isupper() for w in words):
             return None
+        if all(w[2].lower() in self._vocabulary or _is_stop(w[2].lower()) for w in words):
+            return None  # "Software quality", "Communication": the study's own words
         if len(words) == 1 and self._common_word(words[0][2]):
             return None
         if any(ch.isdigit() for w in words for ch in w[2]):  # "P8", "COVID-19": labels and codes, not names
