@@ -125,7 +125,10 @@ def explain_table(info: dict[str, Any]) -> Table:
     codes = info.get("codes", {})
 
     def num(v: object) -> str:
-        return "-" if v is None else f"{float(v):.2f}"  # type: ignore[arg-type]
+        if v is None:
+            return "-"
+        x = float(v)  # type: ignore[arg-type]
+        return "never" if x == float("inf") else f"{x:.2f}"  # an infinite threshold: not suggested yet
 
     for code, c in sorted(codes.items(), key=lambda kv: -kv[1]["score"]):
         nearest = "\n".join(f"{escape(str(e['segment_id']))} ({e['similarity']:.2f}): {escape(_fmt(e['text'], 70))}"
