@@ -90,6 +90,10 @@ def test_ner_modes():
     text = "Dave from Oxfam in Leeds."
     assert Anonymiser(nlp, ner="all").transform(text) == "[Person 1] from [organisation] in [place]."
     assert Anonymiser(nlp, ner="people").transform(text) == "[Person 1] from Oxfam in Leeds."
+    anon = Anonymiser(nlp)
+    anon.transform_many([text, text])
+    assert anon.table().values.tolist() == [["Dave", "person", "[Person 1]"], ["Oxfam", "org", "[organisation]"],
+                                            ["Leeds", "place", "[place]"]]
     assert Anonymiser(nlp, ner="off").transform(text) == text
     with pytest.raises(ValueError, match="off, people, all"):
         Anonymiser(nlp, ner="everything")

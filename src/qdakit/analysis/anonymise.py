@@ -158,6 +158,7 @@ class Anonymiser:
         self._names: dict[str, tuple[str, str]] = {}  # exact-case name -> (kind, pseudonym)
         self._protected = {w.lower() for w in LABEL_WORDS}  # trimmed from an entity's edges
         self._vocabulary: set[str] = set()  # the study's words (codebook): an entity made only of them is kept
+        self._listed: set[tuple[str, str]] = set()  # organisations and places already in table_
         self._lower: dict[str, int] = {}  # word -> occurrences in lower case (see observe)
         self._capital: dict[str, int] = {}  # word -> capitalised occurrences inside a sentence
         self.table_: list[dict[str, str]] = []
@@ -329,6 +330,9 @@ class Anonymiser:
                     pseudo = self._person(surface)
                 else:
                     pseudo = "[organisation]" if ent_kind == "org" else "[place]"
+                    if (surface, ent_kind) not in self._listed:  # listed, so a first run shows what to keep
+                        self._listed.add((surface, ent_kind))
+                        self.table_.append({"original": surface, "kind": ent_kind, "pseudonym": pseudo})
                 found.append(Replacement(start, end, surface, ent_kind, pseudo))
         return sorted(found, key=lambda r: r.start)
 
@@ -368,7 +372,12 @@ class Anonymiser:
         return "".join(out)
 
     def table(self) -> pd.DataFrame:
-        """The pseudonym table: original, kind, pseudonym (sensitive: store apart from the text)."""
+        """The pseudonym table: original, kind, pseudonym (sensitive: store apart from the text).
+
+        Every name replaced so far: terms, participants, researchers, people,
+        and the organisations and places the model found, so that a first run
+        shows which of the study's own words to put on the keep-list.
+        """
         return pd.DataFrame(self.table_, columns=["original", "kind", "pseudonym"]).drop_duplicates()
 
     def save_table(self, path: str | Path) -> Path:
