@@ -24,7 +24,8 @@ qdakit agree --coders JR --coders SM --out "$OUT/disagreements.csv"
 qdakit precode
 qdakit suggestions -n 8
 # hand the coded project to NVivo / ATLAS.ti / MAXQDA, and a quotation table for the write-up
-qdakit export --qdpx "$OUT/study.qdpx" --with-suggestions --quotes "$OUT/quotes.xlsx" --terms "$STUDY/anonymise_terms.csv"
+qdakit export --qdpx "$OUT/study.qdpx" --with-suggestions --quotes "$OUT/quotes.xlsx" \
+    --terms "$STUDY/anonymise_terms.csv" --keep "$STUDY/keep.txt"
 # the report: theme tables and charts by sector, agreement, anonymised exemplar quotes
 qdakit report --out "$OUT/report.html" --by sector --agreement JR --agreement SM \
-    --terms "$STUDY/anonymise_terms.csv" --pseudonyms "$OUT/pseudonyms.csv"
+    --terms "$STUDY/anonymise_terms.csv" --keep "$STUDY/keep.txt" --pseudonyms "$OUT/pseudonyms.csv"

@@ -67,7 +67,7 @@ def test_by_attribute_and_whole_project(fg):
     assert t[("LA", "A")][0] == 2 and t[("VCS", "B")][0] == 1
     whole = analysis.frequencies(fg, by=None, coder="JR").set_index("theme")
     assert whole.loc["A", "count"] == 3 and whole.loc["B", "count"] == 2  # B: once from P1, once from P2
-    with pytest.raises(CodingError, match="no attribute nope"):
+    with pytest.raises(CodingError, match="cannot group by 'nope': no coded segment has a value for it"):
         analysis.frequencies(fg, by="nope")
 
 
@@ -77,8 +77,10 @@ def test_summary_and_major_minor(fg):
     q1 = summary.loc["Q1"]
     assert (q1["total"], q1["n"], q1["mean"], q1["median"], q1["min"], q1["max"], q1["range"]) == (4, 2, 2, 2, 1, 3, 2)
     assert q1["sd"] == pytest.approx(np.sqrt(2))
-    classes = analysis.classify_themes(freq).set_index(["question", "theme"])["class"]
+    classes = analysis.classify_themes(freq, min_total=4).set_index(["question", "theme"])["class"]
     assert classes[("Q1", "A")] == "major" and classes[("Q1", "B")] == "minor"
+    few = analysis.classify_themes(freq).set_index(["question", "theme"])["class"]  # 4 codes: too few
+    assert few[("Q1", "A")] == few[("Q1", "B")] == "too few codings to classify"
 
 
 def test_cooccurrence(fg):

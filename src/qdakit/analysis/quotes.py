@@ -4,12 +4,17 @@ For each theme (or code), the passages coded with it are embedded; a passage is
 *typical* when it is close to the centroid of all of them. Quotes are picked in
 order of typicality, skipping participants already quoted until every
 participant has had a turn, so the exemplars are both typical and varied.
-Each quote is attributed from the participant's attributes, e.g.
-``(Participant P01, LA, Yr1)``, and can be anonymised on the way out.
+A quote is what the coder marked: the coded span when the coding has one, the
+segment otherwise, trimmed at a sentence boundary to ``max_words`` with an
+ellipsis where cut (:func:`trim_quote`); a passage is quoted under one theme
+only unless ``repeat=True``. Each quote is attributed from the participant's
+attributes, e.g. ``(Participant P01, LA, Yr1)``, and can be anonymised on the
+way out.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,11 +24,51 @@ import pandas as pd
 from qdakit.project import Project
 from qdakit.project.views import attribution
 
-__all__ = ["exemplar_quotes", "attribution"]
+__all__ = ["exemplar_quotes", "attribution", "trim_quote"]
+
+_SENTENCE_END = re.compile(r"[.?!…][\"'”’)]*(?=\s+[\"'“‘(]?[A-Z0-9\[])")
+ELLIPSIS = "…"
+
+
+def trim_quote(text: str, max_words: int = 60) -> str:
+    """``text`` cut to at most ``max_words`` words at a sentence boundary, with an ellipsis where cut.
+
+    Whole sentences are kept from the start while they fit; if the first
+    sentence alone is too long it is cut at a word. A quote that starts inside
+    a sentence (the coder marked part of one) opens with an ellipsis too.
+
+    >>> trim_quote("One two. Three four five. Six.", max_words=5)
+    'One two. Three four five. …'
+    """
+    text = " ".join(text.split())
+    if not text:
+        return text
+    lead = ELLIPSIS + " " if text[0].islower() else ""
+    words = text.split()
+    if len(words) <= max_words:
+        return lead + text
+    cuts = [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]
+    sentences, start = [], 0
+    for c in cuts:
+        sentences.append(text[start:c].strip())
+        start = c
+    kept: list[str] = []
+    n = 0
+    for s in sentences:
+        k = len(s.split())
+        if n + k > max_words:
+            break
+        kept.append(s)
+        n += k
+    if not kept:
+        body = " ".join(words[:max_words]).rstrip(",;:-–—")
+    else:
+        body = " ".join(kept)
+    return f"{lead}{body} {ELLIPSIS}"
 
 
 def _passages(project: Project, coder: str | None) -> pd.DataFrame:
-    """Coded passages: the coded span if there is one, else the whole segment."""
+    """Coded passages: the coded span if there is one, else the whole segment (researchers' turns left out)."""
     codings = project.codings(coder=coder)
     segments = project.segments().rename(columns={"id": "segment_id", "start": "seg_start", "end": "seg_end"})
     merged = codings.drop(columns=["transcript_id"]).merge(segments, on="segment_id")
@@ -52,6 +97,8 @@ def exemplar_quotes(
     anonymiser: Any = None,
     attributes: Sequence[str] = ("sector", "wave"),
     min_words: int = 6,
+    max_words: int = 60,
+    repeat: bool = False,
 ) -> pd.DataFrame:
     """Up to ``n`` exemplar quotes per theme (or code).
 
@@ -66,6 +113,10 @@ def exemplar_quotes(
     anonymiser : an :class:`~qdakit.analysis.anonymise.Anonymiser` applied to each quote
     attributes : attribute columns shown in the attribution
     min_words : shorter passages are not quoted (a "yes" is not an exemplar)
+    max_words : longer passages are trimmed at a sentence boundary, with an
+        ellipsis where cut (see :func:`trim_quote`)
+    repeat : allow the same passage under two themes (default: a passage is
+        quoted under one theme only, the first in codebook order that picks it)
 
     Returns
     -------
@@ -86,7 +137,13 @@ def exemplar_quotes(
         embedder = CachedEmbedder(SentenceTransformerEmbedder(), EmbeddingCache.for_project(project.path))
     vectors = embedder.encode(passages["quote"].tolist())
     rows = []
-    for name, group in passages.groupby(level, sort=False):
+    used: set[str] = set()
+    order_of = {c.name: i for i, c in enumerate(project.codebook)}
+    for name, group in sorted(passages.groupby(level, sort=False), key=lambda g: order_of.get(g[0], 1 << 30)):
+        if not repeat:
+            group = group[~group["segment_id"].isin(used)]
+            if group.empty:
+                continue
         X = vectors[group.index.to_numpy()]
         centroid = X.mean(axis=0)
         norm = np.linalg.norm(centroid)
@@ -106,7 +163,9 @@ def exemplar_quotes(
                 break
         for rank, i in enumerate(chosen, start=1):
             r = group.iloc[i]
-            quote = anonymiser.transform(r["quote"]) if anonymiser is not None else r["quote"]
+            used.add(r["segment_id"])
+            quote = trim_quote(r["quote"], max_words)
+            quote = anonymiser.transform(quote) if anonymiser is not None else quote
             rows.append({level: name, "rank": rank, "quote": quote, "attribution": attribution(r, attributes),
                          "participant": r["participant"], "segment_id": r["segment_id"],
                          "typicality": float(sims[i])})

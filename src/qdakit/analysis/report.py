@@ -26,6 +26,8 @@ from qdakit.project import Project
 __all__ = ["build_report"]
 
 _CSS = """
+figure{margin:.6rem 0}figcaption{color:#57606a;font-size:.82rem;margin-top:.2rem}
+.omitted{color:#57606a;font-size:.9rem;margin:1.2rem 0 .4rem}
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1040px;margin:2rem auto;
 padding:0 1.2rem;color:#1f2328;line-height:1.45}
 h1{font-size:1.7rem;margin-bottom:.2rem}h2{border-bottom:2px solid #e1e4e8;padding-bottom:.2rem;margin-top:2.2rem}
@@ -40,6 +42,15 @@ blockquote{margin:.5rem 0 .9rem;padding:.4rem .9rem;border-left:4px solid #8ecae
 blockquote cite{display:block;color:#57606a;font-style:normal;font-size:.85rem;margin-top:.2rem}
 img{max-width:100%;height:auto}.note{color:#57606a;font-size:.85rem}
 """
+
+
+def _why_no_waves(exc: CodingError) -> str:
+    msg = str(exc)
+    if msg.startswith("need two values"):
+        return "the coded segments come from one wave only (" + msg.split("found ", 1)[-1].strip("[]'") + ")"
+    if "cannot group by" in msg:
+        return "no coded segment has a wave"
+    return msg
 
 
 def _png(fig: Any) -> str:
@@ -65,6 +76,16 @@ def _table(df: pd.DataFrame, *, floats: str = "{:.1f}", classes: str | None = No
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _omitted(what: str, why: str) -> str:
+    """The one line that stands for a section without data."""
+    return f"<p class='omitted'><b>{html.escape(what)}</b>: not shown; {html.escape(why)}.</p>"
+
+
+def _figure(fig: Any, alt: str, caption: str) -> str:
+    return (f"<figure><img alt='{html.escape(alt)}' src='{_png(fig)}'>"
+            f"<figcaption>{html.escape(caption[0].upper() + caption[1:])}.</figcaption></figure>")
+
+
 def build_report(
     project: Project,
     path: str | Path,
@@ -76,8 +97,15 @@ def build_report(
     anonymiser: Any = None,
     embedder: Any = None,
     quotes_per_theme: int = 3,
+    errorbars: str = "sd",
+    quote_words: int = 60,
+    repeat_quotes: bool = False,
 ) -> Path:
     """Write the HTML report of a coded project; returns its path.
+
+    Every count, title and chart says whose codings it counts (``coder``);
+    researchers are never counted as participants; a section without data is
+    left out with one line saying why.
 
     Parameters
     ----------
@@ -90,57 +118,94 @@ def build_report(
     anonymiser : an :class:`~qdakit.analysis.anonymise.Anonymiser` for the quotes
         (default: one built for the project with the bundled spaCy model)
     embedder : embedder for choosing typical quotes (default: bundled model)
+    errorbars : ``"sd"`` (±1 SD of the counts across themes, as the published
+        method draws it), ``"bootstrap"`` (each bar's 95% interval from
+        resampling participants) or ``"none"``; the caption says which
+    quote_words : quotes longer than this are trimmed at a sentence boundary
+    repeat_quotes : allow one passage to be quoted under two themes
     """
     from qdakit.analysis.anonymise import Anonymiser
     from qdakit.analysis.quotes import exemplar_quotes
 
-    if project.codings().empty:
+    if errorbars not in plots.ERRORBARS:
+        raise ValueError(f"errorbars={errorbars!r}: use one of {', '.join(plots.ERRORBARS)}")
+    codings = project.codings(coder=coder)
+    if codings.empty:
+        if coder is not None:
+            raise CodingError(f"{project.path}: no codings by {coder!r}; coders: "
+                              f"{', '.join(project.coders()) or 'none'}")
         raise CodingError(f"{project.path}: no human codings yet; code some segments (or import codings) "
                           "before writing a report")
     summary = project.summary()
+    segments = project.segments()
+    people = segments.loc[~segments["is_researcher"].astype(bool), "participant"].dropna().nunique()
     codebook = project.codebook
     colours = {c.name: c.colour for c in codebook if c.colour}
+    whose = f"{coder}'s codings" if coder else "all coders' codings"
     parts: list[str] = []
     name = title or f"Content analysis: {Path(project.path).stem}"
-    parts.append(f"<h1>{html.escape(name)}</h1><p class='sub'>qdakit report. Counts follow the counting rule: "
-                 "a point made several times by one participant counts once per group.</p>")
+    parts.append(f"<h1>{html.escape(name)}</h1><p class='sub'>qdakit report of {html.escape(whose)}. Counts "
+                 "follow the counting rule: a point made several times by one participant counts once per group. "
+                 "Researchers (interviewers, moderators) are not counted as participants.</p>")
+    coders = sorted(codings["coder"].unique())
     cards = [("transcripts", summary["transcripts"]), ("segments", summary["segments"]),
-             ("participants", summary["participants"]), ("codes", summary["codes"]),
-             ("human codings", summary["codings"]), ("coders", summary["coders"])]
-    parts.append("<div class='cards'>" + "".join(f"<div class='card'><b>{v}</b>{k}</div>" for k, v in cards)
-                 + "</div>")
+             ("participants", people), ("codes", summary["codes"]),
+             (f"codings by {coder}" if coder else "human codings", len(codings)),
+             ("coder" if coder else "coders", coder if coder else len(coders))]
+    parts.append("<div class='cards'>" + "".join(f"<div class='card'><b>{html.escape(str(v))}</b>{html.escape(k)}</div>"
+                                                  for k, v in cards) + "</div>")
 
-    overall = content.frequencies(project, by=None, coder=coder)
-    parts.append("<h2>Themes overall</h2>")
-    overall_png = _png(plots.theme_bars(overall, title='All codings', colours=colours))
-    parts.append(f"<img alt='themes overall' src='{overall_png}'>")
-    parts.append(_table(content.classify_themes(overall, by=None)[["theme", "count", "percent", "class"]],
-                        classes="yes"))
+    def freq_for(group: str | None) -> pd.DataFrame:
+        if errorbars == "bootstrap":
+            return content.bootstrap_counts(project, by=group, coder=coder)
+        return content.frequencies(project, by=group, coder=coder)
 
-    units = content.coded_units(project, coder=coder)
-    if by in units.columns and units[by].notna().any():
-        freq = content.frequencies(project, by=by, coder=coder)
+    overall = freq_for(None)
+    chart_title = f"Themes overall ({whose})"
+    parts.append(f"<h2>{html.escape(chart_title)}</h2>")
+    fig = plots.theme_bars(overall, title=chart_title, colours=colours, errorbars=errorbars, caption=False)
+    parts.append(_figure(fig, "themes overall", plots.theme_bars_caption(errorbars)))
+    classified = content.classify_themes(overall, by=None)
+    parts.append(_table(classified[["theme", "count", "percent", "class"]], classes="yes"))
+    if (classified["class"] == content.TOO_FEW).all():
+        parts.append(f"<p class='note'>Major and minor themes are not named: fewer than "
+                     f"{content.MIN_CODINGS_TO_CLASSIFY} codes in all.</p>")
+
+    try:
+        freq = freq_for(by)
+    except CodingError:
+        options = content.groupings(content.coded_units(project, coder=coder))
+        parts.append(_omitted(f"Themes by {by}", f"no coded segment has a value for {by!r}"
+                              + (f" (groupings with values: {', '.join(options)})" if options else "")))
+    else:
         summ = content.summarise(freq, by=by)
-        parts.append(f"<h2>Themes by {html.escape(by)}</h2>")
+        parts.append(f"<h2>Themes by {html.escape(by)} ({html.escape(whose)})</h2>")
         parts.append(_table(summ, floats="{:.2f}"))
         questions = dict(project.questions().itertuples(index=False, name=None)) if by == "question" else {}
         classified = content.classify_themes(freq, by=by)
         for group, sub in classified.groupby(by, sort=True):
             label = f"{group}: {questions[group]}" if group in questions else str(group)
             parts.append(f"<h3>{html.escape(label)}</h3>")
-            group_png = _png(plots.theme_bars(sub, title=label[:90], colours=colours))
-            parts.append(f"<img alt='{html.escape(str(group))}' src='{group_png}'>")
-            major = ", ".join(sub[sub["class"] == "major"]["theme"])
-            parts.append(f"<p>Major themes: <span class='major'>{html.escape(major) or 'none'}</span></p>")
+            fig = plots.theme_bars(sub, title=f"{label[:80]} ({whose})", colours=colours, errorbars=errorbars,
+                                   caption=False)
+            parts.append(_figure(fig, str(group), plots.theme_bars_caption(errorbars)))
+            if (sub["class"] == content.TOO_FEW).all():
+                parts.append(f"<p>Major themes: <span class='minor'>too few codings to classify "
+                             f"({int(sub['count'].sum())} codes; at least {content.MIN_CODINGS_TO_CLASSIFY} "
+                             "needed)</span></p>")
+            else:
+                major = ", ".join(sub[sub["class"] == "major"]["theme"])
+                parts.append(f"<p>Major themes: <span class='major'>{html.escape(major) or 'none'}</span></p>")
 
     try:
         change = content.wave_change(project, coder=coder)
+    except CodingError as exc:
+        parts.append(_omitted("Change between waves", _why_no_waves(exc)))
+    else:
         waves = [c.removeprefix("count_") for c in change.columns if c.startswith("count_")]
-        parts.append("<h2>Change between waves</h2>")
+        parts.append(f"<h2>Change between waves ({html.escape(whose)})</h2>")
         parts.append(f"<img alt='waves' src='{_png(plots.waves_bars(change, waves=waves))}'>")
         parts.append(_table(change))
-    except CodingError as exc:
-        parts.append(f"<h2>Change between waves</h2><p class='note'>Not available: {html.escape(str(exc))}.</p>")
 
     if agreement_coders:
         from qdakit.agreement.reliability import agreement
@@ -157,9 +222,16 @@ def build_report(
         parts.append(_table(shown, floats="{:.3f}"))
 
     anonymiser = anonymiser if anonymiser is not None else Anonymiser.for_project(project)
-    quotes = exemplar_quotes(project, n=quotes_per_theme, coder=coder, embedder=embedder, anonymiser=anonymiser)
-    parts.append("<h2>Exemplar quotes</h2><p class='note'>Typical of the theme (closest to the centre of its "
-                 "coded passages) and from different participants; names replaced by pseudonyms.</p>")
+    quotes = exemplar_quotes(project, n=quotes_per_theme, coder=coder, embedder=embedder, anonymiser=anonymiser,
+                             max_words=quote_words, repeat=repeat_quotes)
+    if quotes.empty:
+        parts.append(_omitted("Exemplar quotes", f"no coded passage of at least six words in {whose}"))
+    else:
+        parts.append(f"<h2>Exemplar quotes ({html.escape(whose)})</h2><p class='note'>What the coder marked, "
+                     f"trimmed at a sentence to at most {quote_words} words (… where cut); typical of the theme "
+                     "(closest to the centre of its coded passages), from different participants"
+                     + ("" if repeat_quotes else ", each passage under one theme only")
+                     + "; names replaced by pseudonyms.</p>")
     for theme in [c.name for c in codebook.roots()]:
         sub = quotes[quotes["theme"] == theme]
         if sub.empty:

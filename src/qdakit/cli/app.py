@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -47,14 +48,26 @@ def _read_terms(path: Path) -> dict[str, str]:
     return dict(zip(frame["term"], frame["replacement"], strict=True))
 
 
+def _anonymiser(project: Project, terms: Path | None, keep: Path | None, ner: str):  # noqa: ANN202
+    """The project's :class:`~qdakit.analysis.anonymise.Anonymiser` from the --terms, --keep and --ner options."""
+    from qdakit.analysis.anonymise import NER_MODES, Anonymiser, read_keep
+
+    if ner not in NER_MODES:
+        raise typer.BadParameter(f"use one of {', '.join(NER_MODES)}", param_hint="--ner")
+    return Anonymiser.for_project(project, terms=_read_terms(terms) if terms is not None else {},
+                                  keep=read_keep(keep) if keep is not None else (), ner=ner)
+
+
 def _print_frame(frame, title: str, max_rows: int = 60) -> None:  # noqa: ANN001 - DataFrame
+    """A DataFrame as a table as wide as the console: text columns wrap, numbers stay on one line."""
     table = Table(title=title)
     for i, col in enumerate(frame.columns):
-        table.add_column(str(col), no_wrap=True, overflow="ellipsis",
-                         min_width=20 if i == 0 else max(5, len(str(col))),
-                         justify="left" if i == 0 else "right")
+        numeric = frame[col].dtype.kind in "iufb"
+        table.add_column(str(col), no_wrap=numeric, overflow="fold",
+                         min_width=12 if i == 0 else max(5, len(str(col))) if numeric else 8,
+                         justify="right" if numeric else "left")
     for row in frame.head(max_rows).itertuples(index=False):
-        table.add_row(*[_fmt(v, width=28) for v in row])
+        table.add_row(*[escape(_fmt(v, width=80)) for v in row])
     console.print(table)
     if len(frame) > max_rows:
         console.print(f"[dim]... {len(frame) - max_rows} more rows[/dim]")

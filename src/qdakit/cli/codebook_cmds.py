@@ -1,4 +1,4 @@
-"""Commands for the codebook (``codebook load|show|export``) and human codings (``codings import``).
+"""Commands for the codebook (``codebook load|show|export``) and human codings (``codings import|list``).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from qdakit.cli.app import _open, codebook_app, codings_app
+from qdakit.cli.app import _fmt, _open, codebook_app, codings_app
 from qdakit.cli.common import (
     DEFAULT_PROJECT,
     ProjectOpt,
@@ -74,3 +74,36 @@ def codings_import(
     with _open(project) as p:
         added = import_codings(p, files, coder=coder)
     console.print(f"Imported {len(added)} codings.")
+
+
+@codings_app.command("list")
+def codings_list(
+    project: ProjectOpt = DEFAULT_PROJECT,
+    coder: Annotated[Optional[str], typer.Option(help="Only this coder's codings.")] = None,
+    code: Annotated[Optional[list[str]], typer.Option(help="Only these codes (repeatable).")] = None,
+    n: Annotated[int, typer.Option("-n", help="How many to show (0: all).", min=0)] = 50,
+) -> None:
+    """List human codings in transcript order: segment, code, coder and the coded text."""
+    import pandas as pd
+    from rich.markup import escape
+
+    with _open(project) as p:
+        codings = p.codings(coder=coder)
+        segs = p.segments().set_index("id")
+        texts = {t.id: t.text for t in p.iter_transcripts()} if codings["start"].notna().any() else {}
+    if code:
+        codings = codings[codings["code"].isin(code)]
+    order = {sid: i for i, sid in enumerate(segs.index)}
+    codings = codings.assign(_pos=codings["segment_id"].map(order)).sort_values(["_pos", "code", "coder"])
+    shown = codings if n == 0 else codings.head(n)
+    who = f" by {coder}" if coder else ""
+    table = Table("id", "segment", "code", "coder", "text", title=f"Human codings{who} ({len(codings)})")
+    for r in shown.itertuples():
+        if pd.notna(r.start) and pd.notna(r.end) and r.transcript_id in texts:
+            text = texts[r.transcript_id][int(r.start):int(r.end)]
+        else:
+            text = segs.loc[r.segment_id, "text"]
+        table.add_row(str(r.id), r.segment_id, r.code, r.coder, escape(_fmt(" ".join(str(text).split()), 100)))
+    console.print(table)
+    if len(shown) < len(codings):
+        console.print(f"[dim]... {len(codings) - len(shown)} more (-n 0 shows all)[/dim]")

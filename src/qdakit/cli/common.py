@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 
-# piped output (logs, CI) gets room for the agreement tables; a terminal keeps its own width
-console = Console() if sys.stdout.isatty() else Console(width=120)
+# a terminal keeps its own width, and so does output whose width is set ($COLUMNS); other piped output
+# (logs, CI) gets room for the agreement tables
+console = Console() if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit() else Console(width=120)
 err = Console(stderr=True)
 
 ProjectOpt = Annotated[
@@ -18,6 +20,17 @@ ProjectOpt = Annotated[
     typer.Option("--project", "-p", envvar="QDAKIT_PROJECT", help="Project file.", show_default=True),
 ]
 DEFAULT_PROJECT = Path("project.qdakit")
+
+# anonymising quotes (report, export --quotes)
+TermsOpt = Annotated[Optional[Path], typer.Option(
+    "--terms", help="CSV term,replacement for anonymising quotes (e.g. an organisation -> [VCS organisation]; "
+                    "local place names the model misses -> [place]).")]
+KeepOpt = Annotated[Optional[Path], typer.Option(
+    "--keep", help="Words and phrases never replaced when anonymising, one a line (the study's own terms, "
+                   "e.g. Scrum, QA); code names and definitions are kept anyway.")]
+NerOpt = Annotated[str, typer.Option(
+    "--ner", help="What the spaCy model may replace: off (participants and --terms only), people, or all "
+                  "(people, organisations, places).")]
 
 # tables of segments (.csv, .xlsx), for `qdakit import` and `qdakit batch`
 TextColumnOpt = Annotated[str, typer.Option(help="Tables: column with the segment text.")]

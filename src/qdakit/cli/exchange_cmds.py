@@ -8,10 +8,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from qdakit.cli.app import _open, _read_terms, app
+from qdakit.cli.app import _anonymiser, _open, app
 from qdakit.cli.common import (
     DEFAULT_PROJECT,
+    KeepOpt,
+    NerOpt,
     ProjectOpt,
+    TermsOpt,
     console,
 )
 
@@ -31,11 +34,17 @@ def export(
     = "participant",
     anonymise: Annotated[bool, typer.Option(help="Pseudonymise the quotation table (spaCy NER + participants).")]
     = False,
-    terms: Annotated[Optional[Path], typer.Option(help="CSV term,replacement used when anonymising.")] = None,
+    terms: TermsOpt = None,
+    keep: KeepOpt = None,
+    ner: NerOpt = "all",
 ) -> None:
     """Export the project: REFI-QDA .qdpx/.qdc, quotation table, code-by-case matrix."""
     if not any([qdpx, qdc, quotes, matrix]):
         raise typer.BadParameter("say what to write: --qdpx, --qdc, --quotes and/or --matrix")
+    from qdakit.analysis.anonymise import NER_MODES
+
+    if ner not in NER_MODES:
+        raise typer.BadParameter(f"use one of {', '.join(NER_MODES)}", param_hint="--ner")
     with _open(project) as p:
         if qdpx:
             from qdakit.io.refi import export_qdpx
@@ -53,10 +62,8 @@ def export(
             from qdakit.io.exports import write_quotations
 
             anon = None
-            if anonymise or terms is not None:
-                from qdakit.analysis.anonymise import Anonymiser
-
-                anon = Anonymiser.for_project(p, terms=_read_terms(terms) if terms else {})
+            if anonymise or terms is not None or keep is not None:
+                anon = _anonymiser(p, terms, keep, ner)
             write_quotations(p, quotes, anonymiser=anon)
             console.print(f"Wrote {quotes}{' (anonymised)' if anon else ''}.")
         if matrix:

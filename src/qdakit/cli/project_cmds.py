@@ -27,13 +27,20 @@ from qdakit.project import Project
 
 @app.command()
 def init(
-    path: Annotated[Path, typer.Argument(help="Project file to create.")] = DEFAULT_PROJECT,
+    path: Annotated[Optional[Path], typer.Argument(help="Project file to create (or give it with -p).")] = None,
+    project: Annotated[Optional[Path], typer.Option(
+        "--project", "-p", envvar="QDAKIT_PROJECT", help="Project file to create, as in every other command.")]
+    = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing project file.")] = False,
 ) -> None:
     """Create a new, empty project file."""
-    with Project.create(path, overwrite=force):
+    if path is not None and project is not None and path != project:
+        raise typer.BadParameter(f"two project files, {path} and {project}: give one", param_hint="PATH / -p")
+    target = path or project or DEFAULT_PROJECT
+    with Project.create(target, overwrite=force):
         pass
-    console.print(f"Created project [bold]{path}[/bold]. Next: [cyan]qdakit -p {path} import FILES...[/cyan]")
+    console.print(f"Created project [bold]{target}[/bold]. Next: [cyan]qdakit import FILES... -p {target}[/cyan]",
+                  highlight=False)
 
 
 @app.command("import")
@@ -54,8 +61,10 @@ def import_cmd(
     speaker_column: SpeakerColumnOpt = "speaker",
     transcript_column: TranscriptColumnOpt = "transcript",
     skip_empty: SkipEmptyOpt = False,
+    lenient: Annotated[bool, typer.Option(
+        "--lenient", help="Skip attribute rows naming unknown speakers instead of failing.")] = False,
     lenient_attributes: Annotated[bool, typer.Option(
-        help="Skip attribute rows naming unknown speakers instead of failing.")] = False,
+        "--lenient-attributes", hidden=True, help="The old name of --lenient.")] = False,
     refi_offsets: Annotated[str, typer.Option(
         "--refi-offsets", help="How a .qdpx counts selection positions: 'auto' (found per source and "
                                "checked), or force 'codepoints', 'codepoints-lf', 'utf16', 'utf16-lf'.")] = "auto",
@@ -94,7 +103,7 @@ def import_cmd(
             p, paths, attributes=attributes or [], questions=questions, segment_by=by,  # type: ignore[arg-type]
             encoding=encoding, moderators=moderator,
             columns=table_options(text_column, speaker_column, transcript_column, skip_empty),
-            strict_attributes=not lenient_attributes, progress=step)
+            strict_attributes=not (lenient or lenient_attributes), progress=step)
     console.print(f"Imported [bold]{len(report.transcripts)}[/bold] transcripts, "
                   f"[bold]{report.segments}[/bold] segments into {project}.")
     for name, matches in report.questions.items():
@@ -134,6 +143,12 @@ def status(
         tdf = p.transcripts()
         sdf = p.segments()
         codings = p.codings()
+    if not sdf.empty:  # researchers (interviewers, moderators) are never counted as participants
+        is_res = sdf["is_researcher"].astype(bool)
+        people = dict(participants=sdf.loc[~is_res, "participant"].dropna().nunique(),
+                      researchers=sdf.loc[is_res, "participant"].dropna().nunique())
+        summary = {k: v for k, v in summary.items() if k != "participants"}
+        summary = {**dict(list(summary.items())[:3]), **people, **dict(list(summary.items())[3:])}
     overview = Table("", "", title=f"Project {project}", show_header=False)
     for key, value in summary.items():
         overview.add_row(key.replace("_", " "), str(value))

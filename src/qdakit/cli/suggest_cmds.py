@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from qdakit.cli.app import _fmt, _open, _print_frame, _progress, app
@@ -82,8 +83,8 @@ def suggestions(
     table = Table("id", "segment", "code", "score", "text", "reason", title=f"{status.capitalize()} suggestions",
                   show_lines=True)
     for r in sugg.itertuples():
-        table.add_row(str(r.id), r.segment_id, r.code, f"{r.score:.2f}", _fmt(texts.get(r.segment_id, ""), 90),
-                      _fmt(r.reason, 110))
+        table.add_row(str(r.id), escape(r.segment_id), escape(r.code), f"{r.score:.2f}",
+                      escape(_fmt(texts.get(r.segment_id, ""), 90)), escape(_fmt(r.reason, 110)))
     console.print(table)
 
 
@@ -102,13 +103,40 @@ def suggest_cmd(
         suggester = fit_suggester(p)
         data = project_frames(p)
         rows = data.context[data.context["id"] == seg.id]
-        console.print(f"[bold]{seg.id}[/bold] ({seg.speaker}): {seg.text}")
+        console.print(f"[bold]{escape(seg.id)}[/bold] ({escape(str(seg.speaker))}): {escape(seg.text)}")
         for s in suggester.suggest(rows, context=data.context):
-            console.print(f"  [green]{s.code}[/green] {s.score:.2f}  [dim]{s.reason}[/dim]")
+            console.print(f"  [green]{escape(s.code)}[/green] {s.score:.2f}  [dim]{escape(s.reason)}[/dim]")
         if explain:
             info = suggester.explain(seg.id, segments=rows, context=data.context)
-            for key, value in info.items():
-                console.print(f"  [bold]{key}[/bold]: {value}", highlight=False)
+    if explain:
+        console.print(explain_table(info))
+
+
+def explain_table(info: dict[str, Any]) -> Table:
+    """:meth:`CodeSuggester.explain`'s answer as a table: one row per code, best first, with its evidence."""
+    table = Table(title=f"Why each code scores what it does ({info.get('model', '')})", show_lines=True,
+                  caption="score = the calibrated combination; suggested when score >= threshold. "
+                          "Evidence: the most similar coded segments.")
+    for name, kw in [("code", {}), ("mode", {}), ("score", {"justify": "right"}),
+                     ("threshold", {"justify": "right"}), ("learned", {"justify": "right"}),
+                     ("from definition", {"justify": "right"}), ("nearest coded examples", {"ratio": 1})]:
+        table.add_column(name, **kw)  # type: ignore[arg-type]
+    suggested = set(info.get("suggested", []))
+    codes = info.get("codes", {})
+
+    def num(v: object) -> str:
+        if v is None:
+            return "-"
+        x = float(v)  # type: ignore[arg-type]
+        return "never" if x == float("inf") else f"{x:.2f}"  # an infinite threshold: not suggested yet
+
+    for code, c in sorted(codes.items(), key=lambda kv: -kv[1]["score"]):
+        nearest = "\n".join(f"{escape(str(e['segment_id']))} ({e['similarity']:.2f}): {escape(_fmt(e['text'], 70))}"
+                             for e in c.get("nearest_examples", []))
+        name = f"[green]{escape(code)}[/green]" if code in suggested else escape(code)
+        table.add_row(name, str(c.get("mode", "")), num(c.get("score")), num(c.get("threshold")),
+                      num(c.get("supervised")), num(c.get("similarity")), nearest or "-")
+    return table
 
 
 @app.command("next")
@@ -156,20 +184,24 @@ def review(
 
     with _open(project) as p:
         pending = p.suggestions(status="pending")
-        pending = pending[pending["score"] >= min_score].sort_values(["segment_id", "score"],
-                                                                      ascending=[True, False])
         segs = p.segments().set_index("id")
+        order = {sid: i for i, sid in enumerate(segs.index)}  # transcript order, then segment order: #75 before #114
+        pending = pending[pending["score"] >= min_score]
+        pending = (pending.assign(_pos=pending["segment_id"].map(order))
+                   .sort_values(["_pos", "score"], ascending=[True, False]))
         names = list(p.codebook.names)
         decided = 0
         for r in pending.itertuples():
             seg = segs.loc[r.segment_id]
             prev = segs[(segs.transcript_id == seg.transcript_id) & (segs["index"] == seg["index"] - 1)]
-            console.rule(f"{r.segment_id}  ({decided} decided, {len(pending) - decided} left)")
+            console.rule(escape(f"{r.segment_id}  ({decided} decided, {len(pending) - decided} left)"))
             if not prev.empty:
-                console.print(f"[dim]{prev.iloc[0]['speaker']}: {_fmt(prev.iloc[0]['text'], 300)}[/dim]")
-            console.print(f"[bold]{seg['speaker']}[/bold]: {seg['text']}")
-            console.print(f"Suggestion: [green]{r.code}[/green] (score {r.score:.2f})\n[dim]{r.reason}[/dim]")
-            key = Prompt.ask("[a]ccept [r]eject re[c]ode [s]kip [q]uit", choices=["a", "r", "c", "s", "q"],
+                console.print(f"[dim]{escape(str(prev.iloc[0]['speaker']))}: "
+                              f"{escape(_fmt(prev.iloc[0]['text'], 300))}[/dim]")
+            console.print(f"[bold]{escape(str(seg['speaker']))}[/bold]: {escape(seg['text'])}")
+            console.print(f"Suggestion: [green]{escape(r.code)}[/green] (score {r.score:.2f})\n"
+                          f"[dim]{escape(str(r.reason))}[/dim]")
+            key = Prompt.ask(escape("[a]ccept [r]eject re[c]ode [s]kip [q]uit"), choices=["a", "r", "c", "s", "q"],
                              default="s", console=console)
             if key == "q":
                 break
@@ -179,7 +211,7 @@ def review(
                 p.reject(int(r.id), coder)
             elif key == "c":
                 for i, name in enumerate(names, start=1):
-                    console.print(f"  {i:2d} {name}")
+                    console.print(f"  {i:2d} {escape(name)}")
                 pick = Prompt.ask("code number", choices=[str(i) for i in range(1, len(names) + 1)],
                                   console=console)
                 with p.transaction():

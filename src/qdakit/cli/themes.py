@@ -13,6 +13,7 @@ until a theme is adopted by a named coder.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -23,7 +24,8 @@ from rich.table import Table
 
 __all__ = ["register"]
 
-_console = Console() if sys.stdout.isatty() else Console(width=140)
+# as the other commands: the terminal's width, or $COLUMNS when set; other piped output gets 140
+_console = Console() if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit() else Console(width=140)
 
 
 def _clip(text: str, width: int) -> str:
