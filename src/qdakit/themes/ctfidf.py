@@ -65,8 +65,10 @@ def _content(tok: Any, stop: frozenset[str]) -> bool:
             and tok.lemma_.lower() not in FILLERS and tok.lower_ not in stop and tok.lemma_.lower() not in stop)
 
 
-#: a redaction placeholder left by the anonymiser: ``[Person 2]``, ``[place]``
-_PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,60}\]")
+#: a redaction placeholder, the anonymiser's (``[Person 2]``, ``[place]``) or a transcriber's, which a PDF
+#: may break across lines (``[Deleted to\npreserve the participant anonymity]``); the same notion as
+#: :data:`qdakit.analysis.anonymise.PLACEHOLDER_PATTERN`
+_PLACEHOLDER = re.compile(r"\[[^\[\]]{1,120}\]")
 
 _LEMMA_FIX = {"datum": "data", "medium": "media", "criterion": "criteria"}
 
