@@ -118,17 +118,22 @@ class Project(SuggestionStore):
         """Add transcripts with their segments, all or nothing. Returns how many were added.
 
         Raises :class:`DuplicateTranscriptError` if a transcript of the same id,
-        name or text is already in the project or in ``items``.
+        name or text is already in the project or in ``items``. The same text
+        under two transcripts of one source file (two respondents of a survey
+        table who both answered "No.") is not a copy: it is stored, its digest
+        salted with the transcript id.
         """
         items = list(items)
+        query = "SELECT id, name, source FROM transcripts WHERE id = ? OR name = ? OR sha256 = ?"
         with store.transaction(self._con) as con:
             pos = self._scalar("SELECT coalesce(max(position), -1) FROM transcripts") + 1
             for offset, (t, segments) in enumerate(items):
                 digest = _sha(t.text)
-                clash = con.execute(
-                    "SELECT id, name, source FROM transcripts WHERE id = ? OR name = ? OR sha256 = ?",
-                    (t.id, t.name, digest),
-                ).fetchone()
+                clash = con.execute(query, (t.id, t.name, digest)).fetchone()
+                if clash is not None and t.source and clash["source"] == t.source and clash["id"] != t.id \
+                        and clash["name"] != t.name:
+                    digest = _sha(f"{t.id}\x00{t.text}")
+                    clash = con.execute(query, (t.id, t.name, digest)).fetchone()
                 if clash is not None:
                     same = "the same text as" if clash["name"] != t.name else "the same name as"
                     raise DuplicateTranscriptError(
