@@ -20,8 +20,10 @@ from qdakit.cli.common import (
     console,
     table_options,
 )
-from qdakit.io.importer import apply_attributes, collect_paths, import_files
+from qdakit.cli.import_audit import print_audit_summary, print_audit_warnings, print_full_audits
+from qdakit.io.importer import apply_attributes, check_files, collect_paths, import_files
 from qdakit.project import Project
+from qdakit.project.audits import load_audits
 
 
 @app.command()
@@ -37,8 +39,8 @@ def init(
 
 @app.command("import")
 def import_cmd(
-    paths: Annotated[list[Path], typer.Argument(help="Transcript files or folders (.txt .md .vtt .srt .docx; "
-                                                     ".csv/.xlsx of segments when named).")],
+    paths: Annotated[list[Path], typer.Argument(help="Transcript files or folders (.txt .md .vtt .srt .docx .pdf "
+                                                     ".rtf; .csv/.xlsx of segments when named).")],
     project: ProjectOpt = DEFAULT_PROJECT,
     attributes: Annotated[Optional[list[Path]], typer.Option(
         "--attributes", "-a", help="Participants CSV/Excel: participant,speaker,transcript,<attributes>. "
@@ -55,14 +57,29 @@ def import_cmd(
     skip_empty: SkipEmptyOpt = False,
     lenient_attributes: Annotated[bool, typer.Option(
         help="Skip attribute rows naming unknown speakers instead of failing.")] = False,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Dry run: read and audit the files, print the full audit, write nothing.")] = False,
 ) -> None:
     """Import transcripts, all or nothing: if one file fails, nothing is imported.
 
     A REFI-QDA project (.qdpx from NVivo, ATLAS.ti, MAXQDA, QualCoder) brings its
-    codebook, users, coded selections and cases along.
+    codebook, users, coded selections and cases along. Each transcript's import
+    audit (segments, speakers, unresolved text, suspected merged turns,
+    non-speech, language) is printed and stored; --check prints it in full and
+    writes nothing.
     """
     if by not in ("turn", "paragraph"):
         raise typer.BadParameter("use 'turn' or 'paragraph'", param_hint="--by")
+    columns = table_options(text_column, speaker_column, transcript_column, skip_empty)
+    if check:
+        checked = check_files([p for p in paths if p.suffix.lower() != ".qdpx"], segment_by=by,  # type: ignore[arg-type]
+                              encoding=encoding, columns=columns)
+        print_full_audits(checked.audits)
+        for w in checked.warnings:
+            console.print(f"  [yellow]warning: {w}[/yellow]")
+        console.print(f"Checked {len(checked.transcripts)} transcripts ({checked.segments} segments); "
+                      "nothing was written.")
+        return
     qdpx = [p for p in paths if p.suffix.lower() == ".qdpx"]
     if qdpx:
         from qdakit.io.refi import import_qdpx
@@ -85,11 +102,11 @@ def import_cmd(
 
         report = import_files(
             p, paths, attributes=attributes or [], questions=questions, segment_by=by,  # type: ignore[arg-type]
-            encoding=encoding, moderators=moderator,
-            columns=table_options(text_column, speaker_column, transcript_column, skip_empty),
+            encoding=encoding, moderators=moderator, columns=columns,
             strict_attributes=not lenient_attributes, progress=step)
     console.print(f"Imported [bold]{len(report.transcripts)}[/bold] transcripts, "
                   f"[bold]{report.segments}[/bold] segments into {project}.")
+    print_audit_summary(report.audits)
     for name, matches in report.questions.items():
         found = sum(m.segment_id is not None for m in matches)
         console.print(f"  {name}: {found}/{len(matches)} questions located")
@@ -127,6 +144,7 @@ def status(
         tdf = p.transcripts()
         sdf = p.segments()
         codings = p.codings()
+        audits = load_audits(p)
     overview = Table("", "", title=f"Project {project}", show_header=False)
     for key, value in summary.items():
         overview.add_row(key.replace("_", " "), str(value))
@@ -157,6 +175,8 @@ def status(
         for (tname, spk), grp in g:
             st.add_row(str(tname), str(spk), str(grp["participant"].iloc[0] or "-"), str(len(grp)))
         console.print(st)
+    if not tdf.empty:
+        print_audit_warnings(audits, dict(zip(tdf["id"], tdf["name"], strict=True)))
     if not codings.empty:
         ct = Table("coder", "codings", "segments", "codes", title="Human codings")
         for coder, grp in codings.groupby("coder"):

@@ -165,7 +165,7 @@ def audit_transcript(parsed: ParsedTranscript, segments: Sequence[Segment], *,
     audit = ImportAudit(
         transcript=parsed.name, source=parsed.source,
         characters=int((~blank).sum()) + set_aside_chars, in_segments=in_segments, unresolved=unresolved,
-        non_speech=dict(non_speech), inside_segments={k: v for k, v in inside.items() if v},
+        non_speech={k: v for k, v in non_speech.items() if v}, inside_segments={k: v for k, v in inside.items() if v},
         segments=len(segments), speakers=dict(speakers), flagged_speakers=flag_speakers(speakers),
         merged_turns=suspected_merged_turns(segments, set(speakers)), legend=dict(parsed.legend),
     )
