@@ -135,3 +135,15 @@ def test_a_failed_import_stores_no_audit(tmp_path, notes):
         with pytest.raises(ImportFormatError):
             import_files(p, [notes])
         assert load_audits(p) == {}
+
+
+def test_legend_researchers_ask_the_questions(tmp_path):
+    # "O" is no common researcher label; the legend says O is an interviewer, so only O's turns can ask
+    _write(tmp_path, "h1.txt", "O = Interviewer; X = Informant\n\nX: How do you heat the house? My son asks me.\n"
+                               "O: So how do you heat your house?\nX: With gas.\nO: Thank you.\nX: Bye.\n")
+    with Project.create(tmp_path / "p.qdakit") as p:
+        report = import_files(p, [tmp_path / "h1.txt"], questions=[("Q1", "How do you heat the house?")])
+        segs = p.segments().set_index("id")
+    (match,) = report.questions["h1"]
+    assert segs.loc[match.segment_id, "speaker"] == "O"
+    assert segs.loc[match.segment_id, "text"] == "So how do you heat your house?"

@@ -21,6 +21,7 @@ from qdakit.io import TABLE_SUFFIXES, TRANSCRIPT_SUFFIXES, read_transcripts
 from qdakit.io.attributes import AttributeRow, read_attributes, resolve_attributes
 from qdakit.io.audit import CoverageError, ImportAudit, audit_transcript, language_warning
 from qdakit.io.base import ParsedTranscript
+from qdakit.io.labels import researcher_codes
 from qdakit.io.segment import QuestionMatch, SegmentBy, assign_questions, looks_like_researcher, read_questions
 from qdakit.io.segment import segment as segment_transcript
 from qdakit.model import RESEARCHER_ROLES, Segment, Transcript
@@ -139,8 +140,10 @@ def import_files(
         researcher_labels = {r.speaker for r in rows if r.attributes.get("role", "").lower() in RESEARCHER_ROLES}
         new_items = []
         for t, segs in items:
+            legend = report.audits[t.name].legend if t.name in report.audits else {}
             mods = moderators or sorted({s.speaker for s in segs if s.speaker and (
-                s.speaker in researcher_labels or looks_like_researcher(s.speaker))}) or None
+                s.speaker in researcher_labels or looks_like_researcher(s.speaker)
+                or s.speaker in researcher_codes(legend))}) or None
             segs, matches = assign_questions(segs, q_list, moderators=mods)
             report.questions[t.name] = matches
             missed = [m.question for m in matches if m.segment_id is None]

@@ -62,8 +62,8 @@ from functools import lru_cache
 
 from qdakit.io.base import parse_timestamp
 
-__all__ = ["Label", "match_label", "time_of", "find_speaker_labels", "find_legend", "is_timestamp_line",
-           "is_stage_direction", "stage_directions", "is_heading_line"]
+__all__ = ["Label", "match_label", "time_of", "researcher_codes", "find_speaker_labels", "find_legend",
+           "is_timestamp_line", "is_stage_direction", "stage_directions", "is_heading_line"]
 
 _TIME = r"(?:\d{1,3}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?|\d{1,2}\.\d{2}\.\d{2})"  # 1:41, 00:01:23.5, 1.16.30
 _NAME = r"[^\W_](?:[\w.'’ \-]{0,38}[\w.'’])?"
@@ -366,3 +366,18 @@ def find_legend(lines: Sequence[str], *, limit: int = 12) -> tuple[list[int], di
         run.append(i)
         codes.update(entries)
     return run, codes
+
+
+_RESEARCHER_DESC = re.compile(r"^(?:interviewe[rv]|intervie?ver|moderator|facilitator|researcher|forsker|int\.?)\b",
+                              re.I)
+
+
+def researcher_codes(legend: dict[str, str]) -> set[str]:
+    """The speaker codes a legend describes as researchers (``O = Interviewer 2`` gives ``{"O"}``).
+
+    Examples
+    --------
+    >>> sorted(researcher_codes({"I": "Interviewer 1", "O": "Interviewer 2", "X": "Informant"}))
+    ['I', 'O']
+    """
+    return {code for code, desc in legend.items() if _RESEARCHER_DESC.match(desc.strip())}
