@@ -147,3 +147,12 @@ def test_legend_researchers_ask_the_questions(tmp_path):
     (match,) = report.questions["h1"]
     assert segs.loc[match.segment_id, "speaker"] == "O"
     assert segs.loc[match.segment_id, "text"] == "So how do you heat your house?"
+
+
+def test_legend_researchers_are_researchers_in_the_segments_table(tmp_path):
+    _write(tmp_path, "h2.txt", "I = Interviewer 1; O = Interviewer 2; X = Informant\n\nI: Hej.\nO: Hvor bor du?\n"
+                               "X: Her.\nO: Godt.\nX: Ja.\nI: Tak.\n")
+    with Project.create(tmp_path / "p.qdakit") as p:
+        import_files(p, [tmp_path / "h2.txt"])
+        segs = p.segments()
+    assert dict(zip(segs["speaker"], segs["is_researcher"], strict=False)) == {"I": True, "O": True, "X": False}

@@ -154,8 +154,8 @@ def import_files(
         items = new_items
     with project.transaction():
         project.add_transcripts(items)
-        save_audits(project, {t.id: (report.audits[t.name].language, report.audits[t.name].to_json())
-                              for t, _ in items if t.name in report.audits})
+        save_audits(project, {t.id: (a.language, researcher_codes(a.legend), a.to_json())
+                              for t, _ in items if (a := report.audits.get(t.name)) is not None})
         for pid, tid, attrs in resolved.participant_attributes:
             project.set_participant_attributes(pid, attrs, tid)
         if q_list is not None:

@@ -206,7 +206,8 @@ class Project(SuggestionStore):
         question, text, start, end, start_time, end_time, then one column per
         attribute (transcript attributes overlaid by the participant's), and
         ``is_researcher`` (the speaker's ``role`` is researcher, interviewer,
-        moderator or facilitator, or, without a role, the label reads like one).
+        moderator or facilitator, or, without a role, the label reads like one
+        or the transcript's legend calls the speaker an interviewer).
         """
         sql = ("SELECT s.*, t.name AS transcript, t.attributes AS t_attrs FROM segments s "
                "JOIN transcripts t ON t.id = s.transcript_id")
@@ -216,6 +217,8 @@ class Project(SuggestionStore):
             params = (transcript_id,)
         rows = self._con.execute(sql + " ORDER BY t.position, s.idx", params).fetchall()
         pattrs = self._participant_attributes()
+        legend = {r[0]: set(json.loads(r[1])) for r in self._con.execute(
+            "SELECT transcript_id, researchers FROM import_audits")}
         records = []
         for r in rows:
             attrs = dict(json.loads(r["t_attrs"]))
@@ -230,7 +233,8 @@ class Project(SuggestionStore):
             }
             rec |= {k: v for k, v in attrs.items() if k not in rec}
             role = str(attrs.get("role", "")).strip().lower()
-            rec["is_researcher"] = role in RESEARCHER_ROLES or (not role and looks_like_researcher(r["speaker"]))
+            rec["is_researcher"] = role in RESEARCHER_ROLES or (not role and (
+                looks_like_researcher(r["speaker"]) or r["speaker"] in legend.get(r["transcript_id"], ())))
             records.append(rec)
         base = ["id", "transcript_id", "transcript", "index", "speaker", "participant", "question",
                 "text", "start", "end", "start_time", "end_time", "is_researcher"]

@@ -44,8 +44,9 @@ _MIGRATIONS: dict[int, list[str]] = {
     3: [
         # what the import made of each transcript file (coverage, unresolved text, speakers,
         # suspected merged turns, non-speech by kind, language), as JSON; see qdakit.io.audit
+        # researchers: the speaker labels the file's own legend calls interviewers (JSON list)
         "CREATE TABLE IF NOT EXISTS import_audits (transcript_id TEXT PRIMARY KEY REFERENCES transcripts(id), "
-        "language TEXT, audit TEXT NOT NULL)",
+        "language TEXT, researchers TEXT NOT NULL DEFAULT '[]', audit TEXT NOT NULL)",
     ],
     # --- end of step 3 -------------------------------------------------------------------
 }
