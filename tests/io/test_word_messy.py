@@ -56,6 +56,6 @@ def test_common_researcher_labels(label):
     assert looks_like_researcher(label)
 
 
-@pytest.mark.parametrize("label", ["P1", "X", "PARTICIPANT 3", "Informant", "K", "Ann", None, "Ian"])
+@pytest.mark.parametrize("label", ["P1", "X", "PARTICIPANT 3", "Informant", "K", "Ann", None, "Ian", "R1", "Q3"])
 def test_other_labels_are_not_researchers(label):
     assert not looks_like_researcher(label)
