@@ -55,7 +55,7 @@ def collect_paths(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] 
 
     Files named explicitly are kept whatever their suffix (so a ``.csv`` of
     segments can be imported); inside folders only transcript formats
-    (``.txt .md .vtt .srt .docx``) are taken, never README files or the files
+    (``.txt .md .vtt .srt .docx .pdf .rtf``) are taken, never README files or the files
     in ``exclude`` (the attributes and questions files).
     """
     skip = {Path(p).resolve() for p in exclude}
