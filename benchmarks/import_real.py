@@ -32,6 +32,8 @@ from qdakit.io.segment import segment
 
 ROOT = Path(__file__).resolve().parents[1]
 
+_SHORT = {"speaker_label": "label", "timestamp": "time", "stage_direction": "stage", "page_header": "header",
+          "page_footer": "footer", "page_number": "pageno"}
 _NAIVE = re.compile(r"^\s*(?:\[\d{1,2}(?::\d{2}){1,2}\]\s*)?([A-Za-z][\w .'-]{0,30}):(?=\s|$)", re.M)
 
 
@@ -74,7 +76,7 @@ def main() -> None:
     kinds: Counter[str] = Counter()
     seconds = mbytes = 0.0
     header = (f"{'folder':9} {'file':34} {'chars':>7} {'in seg':>7} {'non-sp':>7} {'unres':>6} {'segs':>5} "
-              f"{'spk':>4} {'merged':>6} {'s/MB':>6} | {'naive cov':>9} {'naive merged':>12}")
+              f"{'spk':>4} {'merged':>6} {'s/MB':>6} | {'naive cov':>9} {'naive merged':>12} | non-speech by kind")
     print(header)
     print("-" * len(header))
     for folder, f in files(args.data, args.quick):
@@ -95,7 +97,8 @@ def main() -> None:
             naive_cov = kept / a.characters if a.characters else 1.0
             print(f"{folder:9} {f.name[:34]:34} {a.characters:7d} {a.in_segments / a.characters:7.3f} "
                   f"{ns / a.characters:7.3f} {a.unresolved_share:6.3f} {a.segments:5d} {len(a.speakers):4d} "
-                  f"{len(a.merged_turns):6d} {dt / mb:6.2f} | {naive_cov:9.3f} {base_merged:12d}")
+                  f"{len(a.merged_turns):6d} {dt / mb:6.2f} | {naive_cov:9.3f} {base_merged:12d} | "
+                  + " ".join(f"{_SHORT.get(k, k)} {v / a.characters:.3f}" for k, v in sorted(a.non_speech.items())))
             totals.update(chars=a.characters, seg=a.in_segments, ns=ns, unres=a.unresolved, segs=a.segments,
                           merged=len(a.merged_turns), naive_kept=kept, naive_merged=base_merged)
             kinds.update(a.non_speech)
