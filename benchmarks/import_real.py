@@ -12,8 +12,10 @@ readers' rules buy.
 Data: ../shared/data/transcripts/** (pdf/, rtf/, docx_da/; see its README)
 and examples/study. No training, no tuning: the rules are fixed.
 
-Usage: python benchmarks/import_real.py [--quick] [--data DIR]
-``--quick`` reads the smallest file of each folder (< 1 minute).
+Usage: python benchmarks/import_real.py [--quick] [--data DIR] [--sample N]
+``--quick`` reads the smallest file of each folder (< 1 minute). ``--sample N``
+then prints N random segments (seed 15) from the three real folders, each
+with the text before it, for checking speaker attribution by hand.
 Ends with ``RESULT coverage=... merged_turns=... unresolved_share=... mb_per_s=...``.
 """
 
@@ -68,10 +70,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="one file per folder")
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "transcripts")
+    ap.add_argument("--sample", type=int, default=0, help="print N random real segments to check by hand")
     args = ap.parse_args()
     if not args.data.is_dir():
         sys.exit(f"no transcripts at {args.data}; pass --data DIR")
     rows = []
+    pool: list[tuple[str, str, str, object]] = []  # folder, text before, transcript text, segment
     totals: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
     seconds = mbytes = 0.0
@@ -86,6 +90,8 @@ def main() -> None:
         for parsed in parsed_all:
             _, segs = segment(parsed)
             audits.append((parsed, audit_transcript(parsed, segs, language=False)))
+            if folder != "examples" and "guide" not in f.name.lower():
+                pool += [(folder, parsed.text[max(0, s.start - 120):s.start], s.id, s) for s in segs]
         dt = time.perf_counter() - t0
         mb = f.stat().st_size / 1e6
         seconds += dt
@@ -118,6 +124,17 @@ def main() -> None:
     flagged = [(a.transcript, s, why) for a in rows for s, why in a.flagged_speakers.items()]
     for name, speaker, why in flagged:
         print(f"flagged speaker: {name}: {speaker!r} ({why})")
+    if args.sample:
+        import random
+
+        per = {folder: [p for p in pool if p[0] == folder] for folder in ("pdf", "rtf", "docx_da")}
+        k = args.sample // 3
+        picks = [x for i, (folder, items) in enumerate(per.items()) if items
+                 for x in random.Random(15).sample(items, min(len(items), args.sample - 2 * k if i == 1 else k))]
+        for n, (folder, before, sid, s) in enumerate(picks, 1):
+            print(f"#{n} [{folder}] {sid} speaker={s.speaker!r}")  # type: ignore[attr-defined]
+            print("   BEFORE: ..." + before.replace("\n", " | "))
+            print(f"   SEGMENT: {s.text[:160]!r}")  # type: ignore[attr-defined]
     mb_per_s = mbytes / seconds if seconds else float("nan")
     print(f"RESULT coverage={coverage:.4f} merged_turns={totals['merged']} "
           f"unresolved_share={totals['unres'] / chars:.4f} mb_per_s={mb_per_s:.3f} "
