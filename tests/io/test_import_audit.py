@@ -156,3 +156,10 @@ def test_legend_researchers_are_researchers_in_the_segments_table(tmp_path):
         import_files(p, [tmp_path / "h2.txt"])
         segs = p.segments()
     assert dict(zip(segs["speaker"], segs["is_researcher"], strict=False)) == {"I": True, "O": True, "X": False}
+
+
+def test_speakers_labelled_in_brackets_are_flagged(tmp_path):
+    _write(tmp_path, "b.txt", "[Ann] Hello there.\n[Bob] Hi.\n[Alle griner] Ja.\n[Ann] So.\n[Alle griner] Nej.\n[Bob] Ok.\n")
+    audit = check_files([tmp_path / "b.txt"]).audits["b"]
+    assert audit.flagged_speakers == {"Ann": "bracketed", "Bob": "bracketed", "Alle griner": "bracketed"}
+    assert any("'Alle griner': bracketed" in w for w in audit.warnings)

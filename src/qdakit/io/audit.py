@@ -11,10 +11,11 @@ detected language. :class:`ImportAudit` is stored with each transcript.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -166,7 +167,8 @@ def audit_transcript(parsed: ParsedTranscript, segments: Sequence[Segment], *,
         transcript=parsed.name, source=parsed.source,
         characters=int((~blank).sum()) + set_aside_chars, in_segments=in_segments, unresolved=unresolved,
         non_speech={k: v for k, v in non_speech.items() if v}, inside_segments={k: v for k, v in inside.items() if v},
-        segments=len(segments), speakers=dict(speakers), flagged_speakers=flag_speakers(speakers),
+        segments=len(segments), speakers=dict(speakers),
+        flagged_speakers=flag_speakers(speakers, _bracketed(parsed, segments)),
         merged_turns=suspected_merged_turns(segments, set(speakers)), legend=dict(parsed.legend),
     )
     if language:
@@ -175,14 +177,28 @@ def audit_transcript(parsed: ParsedTranscript, segments: Sequence[Segment], *,
     return audit
 
 
-def flag_speakers(speakers: Counter[str]) -> dict[str, str]:
-    """Speakers worth a look: seen once, longer than four words, or bracketed."""
+def flag_speakers(speakers: Counter[str], bracketed: Collection[str] = ()) -> dict[str, str]:
+    """Speakers worth a look: seen once, longer than four words, or labelled in brackets (``[Ann] ...``,
+    where a stage direction such as ``[Alle griner] Ja`` can pass for a speaker)."""
     out = {}
     for name, n in speakers.items():
         why = [w for w, bad in (("seen once", n == 1), ("longer than four words", len(name.split()) > 4),
-                                ("bracketed", name[:1] in "[(")) if bad]
+                                ("bracketed", name[:1] in "[(" or name in bracketed)) if bad]
         if why:
             out[name] = ", ".join(why)
+    return out
+
+
+def _bracketed(parsed: ParsedTranscript, segments: Sequence[Segment]) -> set[str]:
+    """Speakers whose label, just before one of their segments, is written in brackets."""
+    labels = sorted((s.end, s.start) for s in parsed.spans if s.kind == "speaker_label")
+    ends = [end for end, _ in labels]
+    out = set()
+    for seg in segments:
+        k = bisect.bisect_right(ends, seg.start) - 1
+        if seg.speaker and k >= 0 and not parsed.text[labels[k][0]:seg.start].strip() \
+                and parsed.text[labels[k][1]] in "[(":
+            out.add(seg.speaker)
     return out
 
 
