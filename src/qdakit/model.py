@@ -37,12 +37,16 @@ __all__ = [
 RESEARCHER_ROLES = frozenset({"researcher", "interviewer", "moderator", "facilitator"})
 
 _RESEARCHER_LABEL = re.compile(
-    r"^(interviewer|moderator|facilitator|researcher|int|mod|fac|i|q)\b\.?\s*\d*$", re.I)
+    r"^(?:(?:interviewer|moderator|facilitator|researcher|int|mod|fac|i)\.?\s*\d*|[qr]\.?)$", re.I)
 
 
 @lru_cache(maxsize=4096)
 def looks_like_researcher(speaker: str | None) -> bool:
-    """True for labels such as ``Interviewer``, ``Moderator``, ``Facilitator 2``, ``I``."""
+    """True for labels such as ``Interviewer``, ``Moderator``, ``Facilitator 2``, ``I``, ``I1``, ``R``, ``Q``.
+
+    ``R`` and ``Q`` count alone only: ``R1``, ``R2`` are usually respondents. A
+    default only: a ``role`` in the participant attributes file overrides it.
+    """
     return bool(speaker) and bool(_RESEARCHER_LABEL.match(speaker.strip()))  # type: ignore[union-attr]
 
 

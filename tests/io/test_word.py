@@ -122,13 +122,16 @@ def test_ordinary_document_with_labels(tmp_path):
     )
     parsed = read_docx(path)
     assert _summary(parsed) == [
+        (None, "Recorded at the café, notes by R."),  # before the first label: kept, no speaker
         ("Interviewer", "How did it start?"),
         ("Ana", "With a loan.\n\nThen a second one.\nOn the same terms.\n\nNote: phone rang."),
         ("Interviewer", "And now?"),
-        ("Ana", "很好 — all good."),
+        # a table row is read as a tab-separated line; "Ann" labels it once only, so it stays in the turn
+        ("Ana", "很好 — all good.\n\nAnn: from a table\tBob: also ignored"),
     ]
-    assert [t.line for t in parsed.turns] == [3, 4, 9, 10]
-    assert "table" not in parsed.text
+    assert [t.line for t in parsed.turns] == [2, 3, 4, 9, 10]
+    assert [(s.kind, parsed.text[s.start:s.end]) for s in parsed.spans if s.kind == "heading"] == [
+        ("heading", "Interview 4"), ("heading", "Part two")]
 
 
 def test_ordinary_document_without_labels(tmp_path):
@@ -143,7 +146,8 @@ def test_ordinary_document_without_labels(tmp_path):
         (None, "Third\nline."),
     ]
     assert [t.line for t in parsed.turns] == [2, 4, 5]
-    assert parsed.text == "First observation.\n\nSecond: with a colon.\n\nThird\nline."
+    assert parsed.text == "Field notes\n\nFirst observation.\n\nSecond: with a colon.\n\nThird\nline."
+    assert [(s.kind, s.start, s.end) for s in parsed.spans] == [("heading", 0, 11)]
 
 
 def test_speakers_option(tmp_path):
@@ -194,5 +198,8 @@ def test_empty_and_missing_files(tmp_path):
         read_docx(p)
     with pytest.raises(ImportFormatError, match="file not found"):
         read_docx(tmp_path / "nope.docx")
-    with pytest.raises(ImportFormatError, match="no text in its paragraphs"):
-        read_docx(_docx(tmp_path / "blank.docx", ["", "  "], table=True))
+    with pytest.raises(ImportFormatError, match="no text in its paragraphs or tables"):
+        read_docx(_docx(tmp_path / "blank.docx", ["", "  "]))
+    # a document whose text is all in a table imports its rows
+    assert read_docx(_docx(tmp_path / "table.docx", ["", "  "], table=True)).text == \
+        "Ann: from a table\tBob: also ignored"

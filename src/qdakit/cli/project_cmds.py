@@ -20,9 +20,11 @@ from qdakit.cli.common import (
     console,
     table_options,
 )
-from qdakit.io.importer import apply_attributes, collect_paths, import_files
+from qdakit.cli.import_audit import print_audit_summary, print_audit_warnings, print_full_audits
+from qdakit.io.importer import apply_attributes, check_files, collect_paths, import_files
 from qdakit.io.refi.offsets import SCHEMES
 from qdakit.project import Project
+from qdakit.project.audits import load_audits
 
 
 @app.command()
@@ -45,8 +47,8 @@ def init(
 
 @app.command("import")
 def import_cmd(
-    paths: Annotated[list[Path], typer.Argument(help="Transcript files or folders (.txt .md .vtt .srt .docx; "
-                                                     ".csv/.xlsx of segments when named).")],
+    paths: Annotated[list[Path], typer.Argument(help="Transcript files or folders (.txt .md .vtt .srt .docx .pdf "
+                                                     ".rtf; .csv/.xlsx of segments when named).")],
     project: ProjectOpt = DEFAULT_PROJECT,
     attributes: Annotated[Optional[list[Path]], typer.Option(
         "--attributes", "-a", help="Participants CSV/Excel: participant,speaker,transcript,<attributes>. "
@@ -68,17 +70,32 @@ def import_cmd(
     refi_offsets: Annotated[str, typer.Option(
         "--refi-offsets", help="How a .qdpx counts selection positions: 'auto' (found per source and "
                                "checked), or force 'codepoints', 'codepoints-lf', 'utf16', 'utf16-lf'.")] = "auto",
+    check: Annotated[bool, typer.Option(
+        "--check", help="Dry run: read and audit the files, print the full audit, write nothing.")] = False,
 ) -> None:
     """Import transcripts, all or nothing: if one file fails, nothing is imported.
 
     A REFI-QDA project (.qdpx from NVivo, ATLAS.ti, MAXQDA, QualCoder) brings its
     codebook, users, coded selections and cases along; the report says, per
     source, how its selection positions were counted and how well they align.
+    Each transcript's import audit (segments, speakers, unresolved text,
+    suspected merged turns, non-speech, language) is printed and stored;
+    --check prints it in full and writes nothing.
     """
     if by not in ("turn", "paragraph"):
         raise typer.BadParameter("use 'turn' or 'paragraph'", param_hint="--by")
     if refi_offsets != "auto" and refi_offsets not in SCHEMES:
         raise typer.BadParameter(f"use auto, {', '.join(SCHEMES)}", param_hint="--refi-offsets")
+    columns = table_options(text_column, speaker_column, transcript_column, skip_empty)
+    if check:
+        checked = check_files([p for p in paths if p.suffix.lower() != ".qdpx"], segment_by=by,  # type: ignore[arg-type]
+                              encoding=encoding, columns=columns)
+        print_full_audits(checked.audits)
+        for w in checked.warnings:
+            console.print(f"  [yellow]warning: {w}[/yellow]")
+        console.print(f"Checked {len(checked.transcripts)} transcripts ({checked.segments} segments); "
+                      "nothing was written.")
+        return
     qdpx = [p for p in paths if p.suffix.lower() == ".qdpx"]
     if qdpx:
         from qdakit.io.refi import import_qdpx
@@ -101,11 +118,11 @@ def import_cmd(
 
         report = import_files(
             p, paths, attributes=attributes or [], questions=questions, segment_by=by,  # type: ignore[arg-type]
-            encoding=encoding, moderators=moderator,
-            columns=table_options(text_column, speaker_column, transcript_column, skip_empty),
+            encoding=encoding, moderators=moderator, columns=columns,
             strict_attributes=not (lenient or lenient_attributes), progress=step)
     console.print(f"Imported [bold]{len(report.transcripts)}[/bold] transcripts, "
                   f"[bold]{report.segments}[/bold] segments into {project}.")
+    print_audit_summary(report.audits)
     for name, matches in report.questions.items():
         found = sum(m.segment_id is not None for m in matches)
         console.print(f"  {name}: {found}/{len(matches)} questions located")
@@ -143,6 +160,7 @@ def status(
         tdf = p.transcripts()
         sdf = p.segments()
         codings = p.codings()
+        audits = load_audits(p)
     if not sdf.empty:  # researchers (interviewers, moderators) are never counted as participants
         is_res = sdf["is_researcher"].astype(bool)
         people = dict(participants=sdf.loc[~is_res, "participant"].dropna().nunique(),
@@ -179,6 +197,8 @@ def status(
         for (tname, spk), grp in g:
             st.add_row(str(tname), str(spk), str(grp["participant"].iloc[0] or "-"), str(len(grp)))
         console.print(st)
+    if not tdf.empty:
+        print_audit_warnings(audits, dict(zip(tdf["id"], tdf["name"], strict=True)))
     if not codings.empty:
         ct = Table("coder", "codings", "segments", "codes", title="Human codings")
         for coder, grp in codings.groupby("coder"):

@@ -15,7 +15,7 @@ from qdakit.io.base import ParsedTranscript, Turn
 __all__ = ["read_transcripts", "TRANSCRIPT_SUFFIXES", "TABLE_SUFFIXES", "ParsedTranscript", "Turn"]
 
 #: suffixes picked up when a folder is imported
-TRANSCRIPT_SUFFIXES = (".txt", ".md", ".vtt", ".srt", ".docx")
+TRANSCRIPT_SUFFIXES = (".txt", ".md", ".vtt", ".srt", ".docx", ".pdf", ".rtf")
 #: pre-segmented tables: read only when named explicitly
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
 
@@ -26,7 +26,8 @@ def read_transcripts(path: str | Path, *, encoding: str | None = None,
 
     Parameters
     ----------
-    path : path to a ``.txt``/``.md``, ``.vtt``, ``.srt``, ``.docx``, ``.csv``/``.tsv``/``.xlsx``
+    path : path to a ``.txt``/``.md``, ``.vtt``, ``.srt``, ``.docx``, ``.pdf``, ``.rtf``,
+        ``.csv``/``.tsv``/``.xlsx``
     encoding : text encoding to force (default: UTF-8, UTF-8 with BOM, then cp1252)
     columns : for tables, the column mapping, e.g. ``{"text": "utterance", "speaker": "who"}``
     """
@@ -44,11 +45,19 @@ def read_transcripts(path: str | Path, *, encoding: str | None = None,
     if suffix == ".docx":
         from qdakit.io.word import read_docx
         return [read_docx(p)]
+    if suffix == ".pdf":
+        from qdakit.io.pdf import read_pdf
+        return [read_pdf(p)]
+    if suffix == ".rtf":
+        from qdakit.io.rtf import read_rtf
+        return [read_rtf(p, encoding=encoding)]
     if suffix in TABLE_SUFFIXES:
         from qdakit.io.table import read_table
         return read_table(p, encoding=encoding, **(columns or {}))
     if suffix == ".doc":
-        raise ImportFormatError(f"{p}: old Word .doc files are not supported; save it as .docx")
+        raise ImportFormatError(f"{p}: old Word .doc files are not supported; save it as .docx (or .rtf, .pdf)")
+    if suffix in (".odt", ".pages"):
+        raise ImportFormatError(f"{p}: {suffix} documents are not supported; save it as .docx, .rtf or .pdf")
     raise ImportFormatError(
         f"{p}: unknown transcript format {suffix or '(no suffix)'!r}; supported: "
         f"{', '.join(TRANSCRIPT_SUFFIXES + TABLE_SUFFIXES)} (REFI-QDA .qdpx projects have their own importer)"

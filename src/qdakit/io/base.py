@@ -17,7 +17,12 @@ from pathlib import Path
 
 from qdakit.errors import ImportFormatError
 
-__all__ = ["Turn", "ParsedTranscript", "TextBuilder", "read_text_file", "parse_timestamp", "Reader"]
+__all__ = ["Turn", "Span", "SetAside", "ParsedTranscript", "TextBuilder", "read_text_file", "parse_timestamp",
+           "Reader", "NON_SPEECH_KINDS"]
+
+#: kinds of text that is not speech, recorded by the readers
+NON_SPEECH_KINDS = ("speaker_label", "timestamp", "legend", "title", "heading", "stage_direction",
+                    "bracketed", "page_header", "page_footer", "page_number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +43,47 @@ class Turn:
     line: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Text that is not speech, ``text[start:end]``, and what it is (one of :data:`NON_SPEECH_KINDS`).
+
+    ``stage_direction`` and ``bracketed`` spans lie inside a turn (kept in its
+    text, marked); the other kinds lie outside every turn.
+    """
+
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetAside:
+    """Text read from the file but left out of the transcript text (a PDF page
+    header, a Teams title line), with its kind and where it was (``"page 3"``)."""
+
+    kind: str
+    text: str
+    where: str
+
+
 @dataclass(slots=True)
 class ParsedTranscript:
-    """A file read into full text plus speaker turns."""
+    """A file read into full text plus speaker turns.
+
+    ``spans`` mark text that is not speech; ``set_aside`` lists what was read
+    but left out of ``text``; ``legend`` maps speaker codes to what a legend at
+    the top of the file says they are (``{"I1": "Interviewer 1"}``). Turns with
+    ``speaker=None`` hold text no speaker label explains (unresolved).
+    """
 
     name: str
     text: str
     turns: list[Turn]
     source: str | None = None
     attributes: dict[str, str] = field(default_factory=dict)
+    spans: list[Span] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)
+    legend: dict[str, str] = field(default_factory=dict)
 
     def check(self) -> None:
         """Raise if any turn's offsets do not reproduce its text (a reader bug)."""
@@ -80,6 +117,7 @@ class TextBuilder:
         self._parts: list[str] = []
         self._length = 0
         self.turns: list[Turn] = []
+        self.spans: list[Span] = []
 
     def _write(self, s: str) -> None:
         self._parts.append(s)
@@ -97,6 +135,7 @@ class TextBuilder:
         if self.turns:
             self._write("\n\n")
         if speaker:
+            self.spans.append(Span("speaker_label", self._length, self._length + len(speaker) + 1))
             self._write(f"{speaker}: ")
         start = self._length
         self._write(text)
@@ -146,13 +185,18 @@ def read_text_file(path: str | Path, encoding: str | None = None) -> str:
             f"(byte {raw[last.start]:#04x} at offset {last.start}). Save it as UTF-8 "
             "or pass the right encoding (e.g. --encoding latin-1)."
         )
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = normalise_newlines(text.lstrip("\ufeff"))
     if not text.strip():
         raise ImportFormatError(f"{p}: the file is empty; nothing to import")
     return text
 
 
-_TS = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
+def normalise_newlines(text: str) -> str:
+    """``\\r\\n`` and ``\\r`` to ``\\n``; a form feed or vertical tab (a page break) is a line break."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
+
+
+_TS = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?$")
 
 
 def parse_timestamp(value: str) -> float | None:

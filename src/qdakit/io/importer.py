@@ -1,9 +1,12 @@
-"""Import transcript files into a project, all or nothing.
+"""Import transcript files into a project, all or nothing, with an audit of each file.
 
-:func:`import_files` reads every file, segments it, resolves speakers against
-the participant attributes, finds the focus-group questions, and only then
-writes everything in one transaction. If any file fails, nothing is written
-and the error names the file and line.
+:func:`import_files` reads every file, segments it, audits it (see
+:mod:`qdakit.io.audit`: coverage, unresolved text, speakers, suspected merged
+turns, language), resolves speakers against the participant attributes, finds
+the focus-group questions, and only then writes everything, audits included,
+in one transaction. If any file fails, nothing is written and the error names
+the file and line. :func:`check_files` does the reading and auditing alone and
+writes nothing (``qdakit import --check``).
 """
 
 from __future__ import annotations
@@ -16,12 +19,21 @@ from typing import Any
 from qdakit.errors import ImportFormatError
 from qdakit.io import TABLE_SUFFIXES, TRANSCRIPT_SUFFIXES, read_transcripts
 from qdakit.io.attributes import AttributeRow, read_attributes, resolve_attributes
+from qdakit.io.audit import CoverageError, ImportAudit, audit_transcript, language_warning
+from qdakit.io.base import ParsedTranscript
+from qdakit.io.labels import researcher_codes
 from qdakit.io.segment import QuestionMatch, SegmentBy, assign_questions, looks_like_researcher, read_questions
 from qdakit.io.segment import segment as segment_transcript
 from qdakit.model import RESEARCHER_ROLES, Segment, Transcript
 from qdakit.project import Project
+from qdakit.project.audits import save_audits
 
-__all__ = ["import_files", "ImportReport", "collect_paths", "apply_attributes"]
+__all__ = ["import_files", "check_files", "ImportReport", "collect_paths", "apply_attributes",
+           "DEFAULT_EMBEDDING_MODEL"]
+
+#: the model suggestions use unless told otherwise (``qdakit.embed.DEFAULT_MODEL_ID``; ``io`` may not
+#: import ``embed``, a test keeps the two equal): English only, so other languages get a warning
+DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 @dataclass
@@ -35,6 +47,7 @@ class ImportReport:
     questions: dict[str, list[QuestionMatch]] = field(default_factory=dict)
     skipped_attribute_rows: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    audits: dict[str, ImportAudit] = field(default_factory=dict)  # transcript name -> its audit
 
 
 def collect_paths(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = ()) -> list[Path]:
@@ -42,7 +55,7 @@ def collect_paths(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] 
 
     Files named explicitly are kept whatever their suffix (so a ``.csv`` of
     segments can be imported); inside folders only transcript formats
-    (``.txt .md .vtt .srt .docx``) are taken, never README files or the files
+    (``.txt .md .vtt .srt .docx .pdf .rtf``) are taken, never README files or the files
     in ``exclude`` (the attributes and questions files).
     """
     skip = {Path(p).resolve() for p in exclude}
@@ -78,6 +91,7 @@ def import_files(
     moderators: Sequence[str] | None = None,
     strict_attributes: bool = True,
     progress: Callable[[Path], None] | None = None,
+    embedding_model: str | None = DEFAULT_EMBEDDING_MODEL,
 ) -> ImportReport:
     """Import transcripts into ``project``; nothing is written unless all succeed.
 
@@ -95,6 +109,14 @@ def import_files(
         from the attributes, and labels such as "Moderator", "Interviewer")
     strict_attributes : an attribute row naming an unknown speaker is an error
     progress : called with each file as it is read
+    embedding_model : the model suggestions will use; a transcript in a language
+        it does not cover gets a warning (None: no language check)
+
+    Returns
+    -------
+    ImportReport
+        With an :class:`~qdakit.io.audit.ImportAudit` per transcript, stored in
+        the project too (``qdakit status`` lists those with warnings).
     """
     q_list: list[tuple[str, str]] | None = None
     exclude = [*attributes]
@@ -103,15 +125,10 @@ def import_files(
         exclude.append(questions)
     elif questions is not None:
         q_list = list(questions)
-    files = collect_paths(paths, exclude=exclude)
     report = ImportReport()
-    parsed_all: list[tuple[Transcript, list[Segment]]] = []
-    for f in files:
-        if progress is not None:
-            progress(f)
-        for parsed in read_transcripts(f, encoding=encoding, columns=columns):
-            parsed_all.append(segment_transcript(parsed, by=segment_by))
-    _check_batch_duplicates(parsed_all)
+    parsed_all = _read_and_audit(collect_paths(paths, exclude=exclude), report, segment_by=segment_by,
+                                 encoding=encoding, columns=columns, progress=progress,
+                                 embedding_model=embedding_model)
     rows: list[AttributeRow] = [r for a in attributes for r in read_attributes(a)]
     existing = set(project.segments()["speaker"].dropna()) if rows else set()
     resolved = resolve_attributes(rows, parsed_all, other_speakers=existing, strict=strict_attributes)
@@ -123,8 +140,10 @@ def import_files(
         researcher_labels = {r.speaker for r in rows if r.attributes.get("role", "").lower() in RESEARCHER_ROLES}
         new_items = []
         for t, segs in items:
+            legend = report.audits[t.name].legend if t.name in report.audits else {}
             mods = moderators or sorted({s.speaker for s in segs if s.speaker and (
-                s.speaker in researcher_labels or looks_like_researcher(s.speaker))}) or None
+                s.speaker in researcher_labels or looks_like_researcher(s.speaker)
+                or s.speaker in researcher_codes(legend))}) or None
             segs, matches = assign_questions(segs, q_list, moderators=mods)
             report.questions[t.name] = matches
             missed = [m.question for m in matches if m.segment_id is None]
@@ -135,6 +154,8 @@ def import_files(
         items = new_items
     with project.transaction():
         project.add_transcripts(items)
+        save_audits(project, {t.id: (a.language, researcher_codes(a.legend), a.to_json())
+                              for t, _ in items if (a := report.audits.get(t.name)) is not None})
         for pid, tid, attrs in resolved.participant_attributes:
             project.set_participant_attributes(pid, attrs, tid)
         if q_list is not None:
@@ -144,6 +165,55 @@ def import_files(
         report.segments += len(segs)
         report.speakers[t.name] = sorted({s.speaker for s in segs if s.speaker})
     return report
+
+
+def check_files(
+    paths: Sequence[str | Path],
+    *,
+    segment_by: SegmentBy = "turn",
+    encoding: str | None = None,
+    columns: dict[str, Any] | None = None,
+    progress: Callable[[Path], None] | None = None,
+    embedding_model: str | None = DEFAULT_EMBEDDING_MODEL,
+) -> ImportReport:
+    """Read, segment and audit files as :func:`import_files` would, and write nothing.
+
+    Raises what the import would raise (an unreadable file, two copies of one
+    file); otherwise returns the report with every transcript's audit.
+    """
+    report = ImportReport()
+    for t, segs in _read_and_audit(collect_paths(paths), report, segment_by=segment_by, encoding=encoding,
+                                   columns=columns, progress=progress, embedding_model=embedding_model):
+        report.transcripts.append(t.name)
+        report.segments += len(segs)
+        report.speakers[t.name] = sorted({s.speaker for s in segs if s.speaker})
+    return report
+
+
+def _read_and_audit(files: Sequence[Path], report: ImportReport, *, segment_by: SegmentBy,
+                    encoding: str | None, columns: dict[str, Any] | None,
+                    progress: Callable[[Path], None] | None,
+                    embedding_model: str | None) -> list[tuple[Transcript, list[Segment]]]:
+    out: list[tuple[Transcript, list[Segment]]] = []
+    read: list[ParsedTranscript] = []
+    for f in files:
+        if progress is not None:
+            progress(f)
+        for parsed in read_transcripts(f, encoding=encoding, columns=columns):
+            t, segs = segment_transcript(parsed, by=segment_by)
+            out.append((t, segs))
+            read.append(parsed)
+            try:
+                audit = audit_transcript(parsed, segs)
+            except CoverageError as exc:  # a reader bug: import, but say so loudly
+                report.warnings.append(f"{t.name}: {exc}")
+                continue
+            warning = language_warning(audit.language, embedding_model)
+            if warning:
+                audit.warnings.append(warning)
+            report.audits[t.name] = audit
+    _check_batch_duplicates(out, read)
+    return out
 
 
 def apply_attributes(project: Project, paths: Sequence[str | Path], *, strict: bool = True) -> ImportReport:
@@ -166,17 +236,31 @@ def apply_attributes(project: Project, paths: Sequence[str | Path], *, strict: b
     return report
 
 
-def _check_batch_duplicates(items: list[tuple[Transcript, list[Segment]]]) -> None:
-    seen: dict[str, Transcript] = {}
-    for t, _ in items:
-        if t.id in seen:
-            other = seen[t.id]
-            raise ImportFormatError(
-                f"{t.source}: transcript name {t.name!r} clashes with {other.source} (same id {t.id!r}). "
-                "Rename one of the files; nothing was imported.")
-        seen[t.id] = t
+def _where(t: Transcript, parsed: ParsedTranscript | None) -> str:
+    """``file`` or, for a transcript that is some rows of a table, ``file, row N``."""
+    line = parsed.turns[0].line if parsed is not None and parsed.turns else None
+    return f"{t.source}, row {line}" if line is not None and Path(t.source or "").suffix.lower() in TABLE_SUFFIXES \
+        else str(t.source)
+
+
+def _check_batch_duplicates(items: list[tuple[Transcript, list[Segment]]],
+                            parsed: list[ParsedTranscript]) -> None:
+    """Two transcripts with one id, or one text from two files (a copy), fail the import.
+
+    The same text under two transcripts of one table (two respondents who both
+    answered "No.") is not a copy and imports.
+    """
+    seen: dict[str, int] = {}
+    texts: dict[str, int] = {}
     for i, (t, _) in enumerate(items):
-        for u, _ in items[:i]:
-            if t.text == u.text:
-                raise ImportFormatError(f"{t.source}: same text as {u.source}; is it a copy? Nothing was imported.")
+        if t.id in seen:
+            k = seen[t.id]
+            raise ImportFormatError(
+                f"{_where(t, parsed[i])}: transcript name {t.name!r} clashes with {_where(items[k][0], parsed[k])} "
+                f"(same id {t.id!r}). Rename one of the files (or transcripts); nothing was imported.")
+        seen[t.id] = i
+        k = texts.setdefault(t.text, i)
+        if k != i and items[k][0].source != t.source:
+            raise ImportFormatError(f"{_where(t, parsed[i])}: same text as {_where(items[k][0], parsed[k])}; "
+                                    "is it a copy? Nothing was imported.")
 

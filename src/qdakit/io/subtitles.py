@@ -27,7 +27,7 @@ from pathlib import Path
 
 from qdakit.errors import ImportFormatError, where
 from qdakit.io.base import ParsedTranscript, TextBuilder, read_text_file
-from qdakit.io.text import find_speaker_labels
+from qdakit.io.labels import find_speaker_labels
 
 __all__ = ["read_vtt", "read_srt"]
 
@@ -129,6 +129,7 @@ def _build(
         text=builder.text,
         turns=builder.turns,
         source=str(path),
+        spans=builder.spans,
     )
 
 

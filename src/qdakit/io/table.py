@@ -248,6 +248,6 @@ def read_table(
     if not groups:
         raise ImportFormatError(f"{p}: the table has a header but no rows to import.")
     return [
-        ParsedTranscript(name=key, text=b.text, turns=b.turns, source=str(path))
+        ParsedTranscript(name=key, text=b.text, turns=b.turns, source=str(path), spans=b.spans)
         for key, b in groups.items()
     ]

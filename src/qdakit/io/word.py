@@ -11,18 +11,24 @@ Two layouts are told apart automatically:
   layout is chosen when at least two paragraphs look like speaker lines, the
   older one when any paragraph is a ``-->`` timing line. In the older layout
   consecutive cues of the same speaker are merged, texts joined with a space.
-* **An ordinary document.** Speaker labels at the start of a paragraph
-  (``Name:``, ``[Name]``, ``**Name:**``), accepted with the same heuristic as
-  :mod:`qdakit.io.text`, each paragraph counting as a paragraph there; a turn
-  runs until the next label or heading paragraph (style ``Heading ...`` or
-  ``Title``). Paragraphs before the first label are skipped. With no labels,
-  each paragraph is a turn without a speaker.
+* **An ordinary document.** The body's paragraphs and tables, in document
+  order, make the transcript text: each non-empty paragraph (stripped) and
+  each table row (its cells joined by tabs) a block, blocks separated by a
+  blank line. That text is parsed as a plain-text transcript
+  (:mod:`qdakit.io.text`): speaker labels at the start of a paragraph
+  (``Name:``, ``[Name]``, ``**Name:**``, ``*0:0 = I1:``, ``1:41<TAB>Y<TAB>``,
+  so a table with time, speaker and text columns reads as turns), a legend of
+  speaker codes at the top, stage directions, and paragraphs in a heading
+  style (``Heading ...``, ``Title``) as headings. Text before the first label
+  becomes turns with no speaker; with no labels, each paragraph is one.
 
-Only the body paragraphs are read: tables, text boxes, headers, footers,
-footnotes and comments are ignored. Paragraphs of one turn are joined with
-``"\\n\\n"``; line breaks inside a paragraph are kept as ``"\\n"``.
-``Turn.line`` is the 1-based number of the paragraph where the turn starts,
-counting empty paragraphs, as in ``Document.paragraphs``.
+Text boxes, headers, footers, footnotes and comments are ignored. In the
+Teams layouts, the title and date paragraphs before the first speaker are
+left out of the text and listed in ``set_aside``. Paragraphs of one turn are
+joined with ``"\\n\\n"``; line breaks inside a paragraph are kept as
+``"\\n"``. ``Turn.line`` is the 1-based number of the paragraph where the
+turn starts, counting empty paragraphs, as in ``Document.paragraphs`` (for
+a table row, the number of the paragraph before the table).
 """
 
 from __future__ import annotations
@@ -30,14 +36,17 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
+from docx.table import Table
+from docx.text.paragraph import Paragraph
 
 from qdakit.errors import ImportFormatError
-from qdakit.io.base import ParsedTranscript, TextBuilder, parse_timestamp
-from qdakit.io.text import find_speaker_labels
+from qdakit.io.base import ParsedTranscript, SetAside, TextBuilder, parse_timestamp
+from qdakit.io.text import parse_text
 
 __all__ = ["read_docx"]
 
@@ -46,7 +55,7 @@ _TEAMS_SPEAKER = re.compile(
 )
 _TEAMS_TIMING = re.compile(r"^\s*(\d+:\d{1,2}:\d{1,2}(?:\.\d+)?)\s*-->\s*(\d+:\d{1,2}:\d{1,2}(?:\.\d+)?)\s*$")
 
-_Para = tuple[int, str, bool]  # paragraph number, text, is a heading
+_Para = tuple[int, str, bool]  # paragraph number (0 for a table row), text, is a heading
 
 
 def _hms(value: str) -> float:
@@ -76,21 +85,23 @@ def _open(path: Path) -> docx.document.Document:
         ) from None
 
 
-def _teams(paras: list[_Para], b: TextBuilder) -> None:
+def _teams(paras: list[_Para], b: TextBuilder, aside: list[SetAside]) -> None:
     current: tuple[str, float | None, int] | None = None
     parts: list[str] = []
-    for number, text, _ in [*paras, (0, "", False)]:
-        m = _TEAMS_SPEAKER.match(text) if number else None
-        if m or not number:
+    for number, text, _ in [*paras, (-1, "", False)]:
+        m = _TEAMS_SPEAKER.match(text) if number >= 0 else None
+        if m or number < 0:
             if current and parts:
                 b.add(current[0], "\n\n".join(parts), start_time=current[1], line=current[2])
             if m:
                 current, parts = (m["name"].strip(), parse_timestamp(m["time"]), number), []
         elif current and text.strip():
             parts.append(text.strip())
+        elif text.strip():
+            aside.append(SetAside("title", text.strip(), f"paragraph {number}"))
 
 
-def _teams_old(paras: list[_Para], b: TextBuilder) -> None:
+def _teams_old(paras: list[_Para], b: TextBuilder, aside: list[SetAside]) -> None:
     cues: list[list] = []  # [start, end, paragraph number, [(paragraph number, line)]]
     for number, text, _ in paras:
         for line in text.split("\n"):
@@ -99,6 +110,8 @@ def _teams_old(paras: list[_Para], b: TextBuilder) -> None:
                 cues.append([_hms(m[1]), _hms(m[2]), number, []])
             elif cues and line.strip():
                 cues[-1][3].append((number, line.strip()))
+            elif line.strip():
+                aside.append(SetAside("title", line.strip(), f"paragraph {number}"))
     merged: list[list] = []  # [speaker, text, start, end, paragraph number]
     for start, end, number, lines in cues:
         speaker = lines.pop(0)[1] if len(lines) >= 2 else None
@@ -116,26 +129,50 @@ def _teams_old(paras: list[_Para], b: TextBuilder) -> None:
         b.add(speaker, text, start_time=start, end_time=end, line=number)
 
 
-def _ordinary(paras: list[_Para], b: TextBuilder, speakers: Iterable[str] | None) -> None:
-    # one "line" per paragraph, separated by blank lines so that text.py's
-    # paragraph rule sees each Word paragraph as a paragraph
-    firsts = [line for _, text, heading in paras for line in ("" if heading else text.split("\n")[0], "")]
-    labels = find_speaker_labels(firsts, speakers)[::2]
-    if not any(labels):
-        for number, text, heading in paras:
-            if text.strip() and not heading:
-                b.add(None, text.strip(), line=number)
-        return
-    current: tuple[str, int] | None = None
-    parts: list[str] = []
-    for (number, text, heading), label in [*zip(paras, labels, strict=False), ((0, "", True), None)]:
-        if label or heading:
-            if current and parts:
-                b.add(current[0], "\n\n".join(parts), line=current[1])
-            current, parts = ((label.name, number), []) if label else (None, [])
-            text = text[label.content :] if label else ""
-        if current and text.strip():
-            parts.append(text.strip())
+def _ordinary(paras: list[_Para], name: str, source: str, speakers: Iterable[str] | None) -> ParsedTranscript:
+    blocks: list[str] = []
+    numbers: list[int] = []  # paragraph number of each line of the text
+    headings: list[int] = []
+    for number, text, heading in paras:
+        block = text.strip()
+        if not block:
+            continue
+        if blocks:
+            numbers.append(numbers[-1])  # the blank line between blocks
+        if heading:
+            headings.append(len(numbers))
+        blocks.append(block)
+        numbers.extend([number] * (block.count("\n") + 1))
+    parsed = parse_text("\n\n".join(blocks), name, source=source, speakers=speakers, headings=headings)
+    parsed.turns = [replace(t, line=numbers[t.line - 1]) if t.line else t for t in parsed.turns]
+    return parsed
+
+
+def _blocks(document: docx.document.Document) -> tuple[list[_Para], list[_Para]]:
+    """Body paragraphs and table rows in document order, and the paragraphs alone."""
+    out: list[_Para] = []
+    paragraphs: list[_Para] = []
+    number = 0
+    for element in document.element.body.iterchildren():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            number += 1
+            para = Paragraph(element, document)
+            style = para.style.name if para.style is not None else ""
+            heading = bool(style) and (style.startswith("Heading") or style in ("Title", "Subtitle"))
+            out.append((number, para.text.replace("\r", "\n"), heading))
+            paragraphs.append(out[-1])
+        elif tag == "tbl":
+            for row in Table(element, document).rows:
+                cells: list[str] = []
+                seen: set[int] = set()
+                for cell in row.cells:  # a merged cell is repeated: keep it once
+                    if id(cell._tc) in seen:
+                        continue
+                    seen.add(id(cell._tc))
+                    cells.append(" ".join(cell.text.split()))
+                out.append((number, "\t".join(cells), False))
+    return out, paragraphs
 
 
 def read_docx(
@@ -184,24 +221,17 @@ def read_docx(
     """
     p = Path(path)
     document = _open(p)
-    paras: list[_Para] = []
-    for number, para in enumerate(document.paragraphs, start=1):
-        style = para.style.name if para.style is not None else ""
-        heading = bool(style) and (style.startswith("Heading") or style in ("Title", "Subtitle"))
-        paras.append((number, para.text.replace("\r", "\n"), heading))
+    paras, body = _blocks(document)
     if not any(text.strip() for _, text, _ in paras):
-        raise ImportFormatError(f"{p}: the document has no text in its paragraphs; nothing to import")
-
+        raise ImportFormatError(f"{p}: the document has no text in its paragraphs or tables; nothing to import")
+    name = name if name is not None else p.stem
     builder = TextBuilder()
-    if any(_TEAMS_TIMING.match(line) for _, text, _ in paras for line in text.split("\n")):
-        _teams_old(paras, builder)
-    elif sum(bool(_TEAMS_SPEAKER.match(text)) for _, text, _ in paras) >= 2:
-        _teams(paras, builder)
+    aside: list[SetAside] = []
+    if any(_TEAMS_TIMING.match(line) for _, text, _ in body for line in text.split("\n")):
+        _teams_old(body, builder, aside)
+    elif sum(bool(_TEAMS_SPEAKER.match(text)) for _, text, _ in body) >= 2:
+        _teams(body, builder, aside)
     else:
-        _ordinary(paras, builder, speakers)
-    return ParsedTranscript(
-        name=name if name is not None else p.stem,
-        text=builder.text,
-        turns=builder.turns,
-        source=str(path),
-    )
+        return _ordinary(paras, name, str(path), speakers)
+    return ParsedTranscript(name=name, text=builder.text, turns=builder.turns, source=str(path),
+                            spans=builder.spans, set_aside=aside)

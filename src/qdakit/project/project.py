@@ -118,17 +118,22 @@ class Project(SuggestionStore):
         """Add transcripts with their segments, all or nothing. Returns how many were added.
 
         Raises :class:`DuplicateTranscriptError` if a transcript of the same id,
-        name or text is already in the project or in ``items``.
+        name or text is already in the project or in ``items``. The same text
+        under two transcripts of one source file (two respondents of a survey
+        table who both answered "No.") is not a copy: it is stored, its digest
+        salted with the transcript id.
         """
         items = list(items)
+        query = "SELECT id, name, source FROM transcripts WHERE id = ? OR name = ? OR sha256 = ?"
         with store.transaction(self._con) as con:
             pos = self._scalar("SELECT coalesce(max(position), -1) FROM transcripts") + 1
             for offset, (t, segments) in enumerate(items):
                 digest = _sha(t.text)
-                clash = con.execute(
-                    "SELECT id, name, source FROM transcripts WHERE id = ? OR name = ? OR sha256 = ?",
-                    (t.id, t.name, digest),
-                ).fetchone()
+                clash = con.execute(query, (t.id, t.name, digest)).fetchone()
+                if clash is not None and t.source and clash["source"] == t.source and clash["id"] != t.id \
+                        and clash["name"] != t.name:
+                    digest = _sha(f"{t.id}\x00{t.text}")
+                    clash = con.execute(query, (t.id, t.name, digest)).fetchone()
                 if clash is not None:
                     same = "the same text as" if clash["name"] != t.name else "the same name as"
                     raise DuplicateTranscriptError(
@@ -201,7 +206,8 @@ class Project(SuggestionStore):
         question, text, start, end, start_time, end_time, then one column per
         attribute (transcript attributes overlaid by the participant's), and
         ``is_researcher`` (the speaker's ``role`` is researcher, interviewer,
-        moderator or facilitator, or, without a role, the label reads like one).
+        moderator or facilitator, or, without a role, the label reads like one
+        or the transcript's legend calls the speaker an interviewer).
         """
         sql = ("SELECT s.*, t.name AS transcript, t.attributes AS t_attrs FROM segments s "
                "JOIN transcripts t ON t.id = s.transcript_id")
@@ -211,6 +217,8 @@ class Project(SuggestionStore):
             params = (transcript_id,)
         rows = self._con.execute(sql + " ORDER BY t.position, s.idx", params).fetchall()
         pattrs = self._participant_attributes()
+        legend = {r[0]: set(json.loads(r[1])) for r in self._con.execute(
+            "SELECT transcript_id, researchers FROM import_audits")}
         records = []
         for r in rows:
             attrs = dict(json.loads(r["t_attrs"]))
@@ -225,7 +233,8 @@ class Project(SuggestionStore):
             }
             rec |= {k: v for k, v in attrs.items() if k not in rec}
             role = str(attrs.get("role", "")).strip().lower()
-            rec["is_researcher"] = role in RESEARCHER_ROLES or (not role and looks_like_researcher(r["speaker"]))
+            rec["is_researcher"] = role in RESEARCHER_ROLES or (not role and (
+                looks_like_researcher(r["speaker"]) or r["speaker"] in legend.get(r["transcript_id"], ())))
             records.append(rec)
         base = ["id", "transcript_id", "transcript", "index", "speaker", "participant", "question",
                 "text", "start", "end", "start_time", "end_time", "is_researcher"]

@@ -21,7 +21,7 @@ from qdakit.errors import ProjectError
 
 __all__ = ["SCHEMA_VERSION", "connect", "initialise", "check_version", "transaction"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: statements taking a project from version N to N + 1, applied on open
 _MIGRATIONS: dict[int, list[str]] = {
@@ -40,6 +40,15 @@ _MIGRATIONS: dict[int, list[str]] = {
         # a batch run (and its resumption) asks, chunk by chunk, which source files are done
         "CREATE INDEX IF NOT EXISTS transcripts_source ON transcripts(source)",
     ],
+    # --- step 3 (issue 15, the import audit; renumber on merge) -------------------------
+    3: [
+        # what the import made of each transcript file (coverage, unresolved text, speakers,
+        # suspected merged turns, non-speech by kind, language), as JSON; see qdakit.io.audit
+        # researchers: the speaker labels the file's own legend calls interviewers (JSON list)
+        "CREATE TABLE IF NOT EXISTS import_audits (transcript_id TEXT PRIMARY KEY REFERENCES transcripts(id), "
+        "language TEXT, researchers TEXT NOT NULL DEFAULT '[]', audit TEXT NOT NULL)",
+    ],
+    # --- end of step 3 -------------------------------------------------------------------
 }
 
 _SCHEMA = """

@@ -1,0 +1,280 @@
+"""The import audit: what a reader made of a file, so that nothing about its quality is silent.
+
+:func:`audit_transcript` checks the coverage invariant (every non-blank
+character of the transcript text lies in exactly one segment or in a recorded
+non-speech span, and what a reader set aside is listed) and reports, per
+file: segments, speakers (flagging those seen once, longer than four words or
+bracketed), unresolved text (segments with no speaker), segments that contain
+a label-like line (likely merged turns), non-speech text by kind, and the
+detected language. :class:`ImportAudit` is stored with each transcript.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections import Counter
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from qdakit.io.base import ParsedTranscript
+from qdakit.io.labels import _BARE, match_label
+from qdakit.model import Segment
+
+__all__ = ["ImportAudit", "audit_transcript", "coverage_of", "detect_language", "CoverageError",
+           "model_covers", "language_warning"]
+
+_MERGE_TIME = re.compile(r"^[ \t]*(?:\[\d{1,3}(?::\d{1,2}){1,2}\]|\*?\d{1,3}(?::\d{1,2}){1,2}[ \t]*=)")
+
+
+class CoverageError(AssertionError):
+    """A reader lost or double-counted text: a bug in qdakit, never the user's input."""
+
+
+@dataclass
+class ImportAudit:
+    """What an import made of one transcript file (JSON-serialisable, stored in the project)."""
+
+    transcript: str
+    source: str | None
+    characters: int  # non-blank characters of the transcript text plus what was set aside
+    in_segments: int
+    unresolved: int  # in segments with no speaker
+    non_speech: dict[str, int]  # non-blank characters outside segments, by kind (set-aside included)
+    inside_segments: dict[str, int]  # stage directions and bracketed notes kept inside segments
+    segments: int
+    speakers: dict[str, int]  # speaker -> segments
+    flagged_speakers: dict[str, str]  # speaker -> why
+    merged_turns: list[str]  # ids of segments with a label-like line inside
+    legend: dict[str, str] = field(default_factory=dict)
+    language: str | None = None
+    language_score: float | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def coverage(self) -> float:
+        return (self.in_segments + sum(self.non_speech.values())) / self.characters if self.characters else 1.0
+
+    @property
+    def unresolved_share(self) -> float:
+        return self.unresolved / self.characters if self.characters else 0.0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, raw: str) -> ImportAudit:
+        return cls(**json.loads(raw))
+
+    def summary(self) -> str:
+        """One line: segments, speakers, unresolved share, merged turns, language, warnings."""
+        ns = ", ".join(f"{k} {v}" for k, v in sorted(self.non_speech.items()) if v)
+        return (f"{self.transcript}: {self.segments} segments, {len(self.speakers)} speakers, "
+                f"unresolved {self.unresolved_share:.1%}, {len(self.merged_turns)} suspected merged turns, "
+                f"non-speech chars: {ns or 'none'}, language {self.language or '?'}"
+                + (f"; {len(self.warnings)} warning(s)" if self.warnings else ""))
+
+    def report(self) -> str:
+        """The full audit, several lines, as ``qdakit import --check`` prints it."""
+        out = [f"{self.transcript} ({self.source})",
+               f"  characters {self.characters}, in segments {self.in_segments / max(self.characters, 1):.1%}, "
+               f"coverage {self.coverage:.4f}",
+               f"  segments {self.segments}, unresolved {self.unresolved} chars ({self.unresolved_share:.1%})",
+               "  speakers: " + (", ".join(f"{s} ({n})" for s, n in sorted(self.speakers.items())) or "none")]
+        if self.legend:
+            out.append("  legend: " + "; ".join(f"{k} = {v}" for k, v in self.legend.items()))
+        for kind, n in sorted(self.non_speech.items()):
+            out.append(f"  non-speech {kind}: {n} chars")
+        for kind, n in sorted(self.inside_segments.items()):
+            out.append(f"  inside segments, marked {kind}: {n} chars")
+        out.append(f"  language: {self.language or 'unknown'}"
+                   + (f" (score {self.language_score:.2f})" if self.language_score is not None else ""))
+        out += [f"  WARNING: {w}" for w in self.warnings]
+        return "\n".join(out)
+
+
+def _mask(n: int, ranges: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Count, per character, how many of ``ranges`` cover it."""
+    delta = np.zeros(n + 1, dtype=np.int32)
+    for a, b in ranges:
+        delta[a] += 1
+        delta[b] -= 1
+    return np.cumsum(delta[:-1])
+
+
+def coverage_of(parsed: ParsedTranscript, segments: Sequence[Segment]) -> dict[str, np.ndarray]:
+    """Per-character masks of the transcript text: ``segment`` (how many segments cover it),
+    ``span`` (covered by a non-speech span) and ``blank`` (whitespace).
+
+    Raises :class:`CoverageError` if a segment's offsets do not give its text or
+    two segments overlap.
+    """
+    text = parsed.text
+    for s in segments:
+        if text[s.start:s.end] != s.text:
+            raise CoverageError(f"{parsed.source}: segment {s.id} offsets {s.start}:{s.end} do not give its text")
+    seg = _mask(len(text), [(s.start, s.end) for s in segments])
+    if len(text) and seg.max(initial=0) > 1:
+        at = int(np.argmax(seg > 1))
+        raise CoverageError(f"{parsed.source}: two segments overlap at character {at}")
+    span = _mask(len(text), [(s.start, s.end) for s in parsed.spans]) > 0
+    blank = np.fromiter((c.isspace() for c in text), dtype=bool, count=len(text))
+    return {"segment": seg, "span": span, "blank": blank}
+
+
+def audit_transcript(parsed: ParsedTranscript, segments: Sequence[Segment], *,
+                     language: bool = True) -> ImportAudit:
+    """Audit one parsed transcript and its segments; raises :class:`CoverageError` if text was lost.
+
+    Examples
+    --------
+    >>> from qdakit.io.text import parse_text
+    >>> from qdakit.io.segment import segment
+    >>> p = parse_text("Interview 3\\n\\nField notes first.\\n\\nI: Hi?\\nP: Hello.\\nI: Bye.\\nP: Bye.", "int3")
+    >>> a = audit_transcript(p, segment(p)[1], language=False)
+    >>> a.coverage, a.segments, sorted(a.speakers), a.unresolved
+    (1.0, 5, ['I', 'P'], 16)
+    """
+    masks = coverage_of(parsed, segments)
+    text = parsed.text
+    seg, span, blank = masks["segment"] > 0, masks["span"], masks["blank"]
+    lost = ~blank & ~seg & ~span
+    if lost.any():
+        at = int(np.argmax(lost))
+        line = text.count("\n", 0, at) + 1
+        raise CoverageError(f"{parsed.source}, line {line}: text {text[at:at + 40]!r} is in no segment "
+                            "and no non-speech span (a reader bug; please report it with the file)")
+    non_speech: Counter[str] = Counter()
+    inside: Counter[str] = Counter()
+    claimed = np.zeros(len(text), dtype=bool)
+    for s in parsed.spans:
+        part = slice(s.start, s.end)
+        free = ~blank[part] & ~claimed[part]
+        outside = free & ~seg[part]
+        non_speech[s.kind] += int(outside.sum())
+        inside[s.kind] += int((free & seg[part]).sum())
+        claimed[part] = True
+    for item in parsed.set_aside:
+        non_speech[item.kind] += sum(not c.isspace() for c in item.text)
+    set_aside_chars = sum(sum(not c.isspace() for c in i.text) for i in parsed.set_aside)
+    in_segments = int((seg & ~blank).sum())
+    unresolved = sum(sum(not c.isspace() for c in s.text) for s in segments if s.speaker is None)
+    speakers = Counter(s.speaker for s in segments if s.speaker)
+    audit = ImportAudit(
+        transcript=parsed.name, source=parsed.source,
+        characters=int((~blank).sum()) + set_aside_chars, in_segments=in_segments, unresolved=unresolved,
+        non_speech={k: v for k, v in non_speech.items() if v}, inside_segments={k: v for k, v in inside.items() if v},
+        segments=len(segments), speakers=dict(speakers),
+        flagged_speakers=flag_speakers(speakers, _bracketed(parsed, segments)),
+        merged_turns=suspected_merged_turns(segments, set(speakers)), legend=dict(parsed.legend),
+    )
+    if language:
+        audit.language, audit.language_score = detect_language(" ".join(s.text for s in segments))
+    audit.warnings = _warnings(audit)
+    return audit
+
+
+def flag_speakers(speakers: Counter[str], bracketed: Collection[str] = ()) -> dict[str, str]:
+    """Speakers worth a look: seen once, longer than four words, or labelled in brackets (``[Ann] ...``,
+    where a stage direction such as ``[Alle griner] Ja`` can pass for a speaker)."""
+    out = {}
+    for name, n in speakers.items():
+        why = [w for w, bad in (("seen once", n == 1), ("longer than four words", len(name.split()) > 4),
+                                ("bracketed", name[:1] in "[(" or name in bracketed)) if bad]
+        if why:
+            out[name] = ", ".join(why)
+    return out
+
+
+def _bracketed(parsed: ParsedTranscript, segments: Sequence[Segment]) -> set[str]:
+    """Speakers whose label, just before one of their segments, is written in brackets."""
+    labels = sorted((s.end, s.start) for s in parsed.spans if s.kind == "speaker_label")
+    ends = [end for end, _ in labels]
+    out = set()
+    for seg in segments:
+        k = bisect.bisect_right(ends, seg.start) - 1
+        if seg.speaker and k >= 0 and not parsed.text[labels[k][0]:seg.start].strip() \
+                and parsed.text[labels[k][1]] in "[(":
+            out.add(seg.speaker)
+    return out
+
+
+def suspected_merged_turns(segments: Sequence[Segment], speakers: set[str]) -> list[str]:
+    """Ids of segments with a line inside them (not the first) that starts like a turn:
+    a known speaker's label, or a timestamp followed by a label."""
+    out = []
+    for s in segments:
+        for line in s.text.split("\n")[1:]:
+            label = match_label(line)
+            bare = _BARE.match(line)
+            if label is not None and (label.name in speakers or label.time is not None) or (
+                    bare and bare["name"].strip() in speakers) or (
+                    _MERGE_TIME.match(line) and match_label(_MERGE_TIME.sub("", line, count=1).lstrip() + " ")):
+                out.append(s.id)
+                break
+    return out
+
+
+def detect_language(text: str) -> tuple[str | None, float | None]:
+    """The language of ``text`` as an ISO 639-1 code and a probability (py3langid), or (None, None)."""
+    sample = text[:20000]
+    if sum(c.isalpha() for c in sample) < 20:
+        return None, None
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    global _IDENTIFIER
+    if _IDENTIFIER is None:
+        _IDENTIFIER = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    lang, prob = _IDENTIFIER.classify(sample)
+    return str(lang), round(float(prob), 3)
+
+
+_IDENTIFIER = None
+
+# sentence-transformers models by the languages they were trained on, as their model cards say
+_MULTILINGUAL = re.compile(r"multilingual|labse|bge-m3|xlm|distiluse|(^|/)e5-.*multi|paraphrase-multi", re.I)
+_ENGLISH_ONLY = re.compile(r"all-minilm|all-mpnet|all-distilroberta|msmarco|multi-qa|bge-(small|base|large)-en"
+                           r"|gte-(small|base|large)$|nomic-embed-text|paraphrase-minilm|paraphrase-mpnet", re.I)
+
+
+def model_covers(model: str, language: str) -> bool | None:
+    """Whether an embedding model was trained on ``language`` (ISO 639-1); None if qdakit does not know.
+
+    Examples
+    --------
+    >>> model_covers("sentence-transformers/all-MiniLM-L6-v2", "da")
+    False
+    >>> model_covers("sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2", "da")
+    True
+    """
+    if _MULTILINGUAL.search(model):
+        return True
+    if _ENGLISH_ONLY.search(model):
+        return language == "en"
+    return None
+
+
+def language_warning(language: str | None, model: str | None) -> str | None:
+    """A warning when the embedding ``model`` does not cover a transcript's ``language``."""
+    if not language or not model or model_covers(model, language) is not False:
+        return None
+    return (f"the text is in {language!r} but the embedding model {model} covers English only: code "
+            "suggestions and themes from it will be poor; embed these transcripts with a multilingual model "
+            "(for example sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2)")
+
+
+def _warnings(a: ImportAudit) -> list[str]:
+    out = []
+    if a.coverage < 1.0:
+        out.append(f"only {a.coverage:.2%} of the text is in segments or recognised non-speech")
+    if a.unresolved:
+        out.append(f"{a.unresolved} characters ({a.unresolved_share:.1%}) are in segments with no speaker "
+                   "(text before the first label, or no labels at all)")
+    if a.merged_turns:
+        out.append(f"{len(a.merged_turns)} segment(s) contain a speaker label inside them (merged turns?): "
+                   + ", ".join(a.merged_turns[:5]) + ("..." if len(a.merged_turns) > 5 else ""))
+    for name, why in sorted(a.flagged_speakers.items()):
+        out.append(f"speaker {name!r}: {why}")
+    return out

@@ -1,0 +1,41 @@
+"""`qdakit import` prints each file's audit, `qdakit import --check` prints it in full and writes
+nothing, `qdakit status` lists the transcripts whose audit has warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from qdakit.cli import app
+
+runner = CliRunner()
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "io"
+
+
+def test_check_prints_the_full_audit_and_writes_nothing(tmp_path):
+    proj = tmp_path / "p.qdakit"
+    r = runner.invoke(app, ["import", "--check", str(FIXTURES / "field_notes.rtf"), str(FIXTURES / "paged.pdf"),
+                            "-p", str(proj)])
+    assert r.exit_code == 0, r.output
+    assert not proj.exists()
+    out = " ".join(r.output.split())
+    assert "field_notes (" in out and "paged (" in out
+    assert "non-speech page_header: 78 chars" in out  # "Allotment study - transcript 7", 26 non-blank, 3 pages
+    assert "unresolved" in out and "WARNING" in out and "nothing was written" in out
+
+
+def test_import_prints_the_audit_and_status_lists_warnings(tmp_path):
+    proj = tmp_path / "p.qdakit"
+    clean = tmp_path / "clean.txt"
+    clean.write_text("Interview 2\n\nInterviewer: How do partners talk?\nAnn: We meet every month.\n"
+                     "Interviewer: And?\nAnn: We also email each other a lot.\n")
+    assert runner.invoke(app, ["init", str(proj)]).exit_code == 0
+    r = runner.invoke(app, ["import", str(clean), str(FIXTURES / "messy_da.docx"), "-p", str(proj)])
+    assert r.exit_code == 0, r.output
+    assert "Import audit" in r.output and "messy_da" in r.output
+    assert "covers English only" in " ".join(r.output.split())
+    r = runner.invoke(app, ["status", "-p", str(proj)])
+    assert r.exit_code == 0, r.output
+    flagged = r.output[r.output.index("Transcripts with import warnings"):]
+    assert "messy_da" in flagged and "clean" not in flagged
