@@ -15,12 +15,14 @@ __all__ = [
     "ImportFormatError",
     "CodebookError",
     "ProjectError",
+    "ProjectBusyError",
     "DuplicateTranscriptError",
     "AttributesError",
     "CodingError",
     "ExportError",
     "NotFittedError",
     "UndefinedStatisticWarning",
+    "ControlCharacterWarning",
     "where",
 ]
 
@@ -39,6 +41,10 @@ class CodebookError(QdakitError, ValueError):
 
 class ProjectError(QdakitError, RuntimeError):
     """The project file is missing, of an unknown schema version, or inconsistent."""
+
+
+class ProjectBusyError(ProjectError):
+    """Another process kept the project locked for writing longer than qdakit waits."""
 
 
 class DuplicateTranscriptError(QdakitError, ValueError):
@@ -63,6 +69,10 @@ class NotFittedError(QdakitError, AttributeError):
 
 class UndefinedStatisticWarning(UserWarning):
     """A statistic is undefined for this input (e.g. a single category); NaN is returned."""
+
+
+class ControlCharacterWarning(UserWarning):
+    """Control characters (NUL, bell, form feed ...) were removed from an input file; names file and line."""
 
 
 def where(path: str | Path | None, line: int | None = None) -> str:

@@ -133,7 +133,7 @@ def test_suggestions_accept_reject_needs_named_coder(project):
 def test_load_codebook_merges_updates_and_protects_used_codes(project):
     project.code("t1#1", "Communication", "JR")
     counts = project.load_codebook(Codebook([Code("communication", description="new words"), Code("Evaluation")]))
-    assert counts == {"added": 1, "updated": 1, "removed": 0}
+    assert counts == {"added": 1, "updated": 1, "renamed": 1, "removed": 0}
     cb = project.codebook
     assert cb["communication"].description == "new words"
     assert project.codings()["code"].tolist() == ["communication"]  # same code, renamed in place
@@ -188,7 +188,7 @@ def test_version_2_project_gets_the_indexes_of_version_3(tmp_path):
     con.commit()
     con.close()
     with Project.open(path) as p:
-        assert p._scalar("SELECT value FROM meta WHERE key = 'schema_version'") == "3"
+        assert p._scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(store.SCHEMA_VERSION)
         names = {r[0] for r in p._con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert "segments_transcript" not in names
         # lookups by transcript still go through an index (the one of UNIQUE (transcript_id, idx))
