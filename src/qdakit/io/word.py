@@ -33,10 +33,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import docx
-from docx.opc.exceptions import PackageNotFoundError
 
 from qdakit.errors import ImportFormatError
-from qdakit.io.base import ParsedTranscript, TextBuilder, parse_timestamp
+from qdakit.io.base import ParsedTranscript, TextBuilder, parse_timestamp, reading
+from qdakit.io.limits import check_zip
 from qdakit.io.text import find_speaker_labels
 
 __all__ = ["read_docx"]
@@ -67,13 +67,10 @@ def _open(path: Path) -> docx.document.Document:
             f"{path} is not a Word .docx file (it is not a zip archive); "
             "if it is an old .doc, save it as .docx"
         )
-    try:
+    check_zip(path, "Word .docx document")  # size and paragraph caps before python-docx parses it
+    with reading(path, "a Word .docx document", "", "{path} is a zip archive but not a Word .docx document "
+                 "({exc}); open it in Word and save it as .docx"):
         return docx.Document(str(path))
-    except (PackageNotFoundError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-        raise ImportFormatError(
-            f"{path} is a zip archive but not a Word .docx document ({exc}); "
-            "open it in Word and save it as .docx"
-        ) from None
 
 
 def _teams(paras: list[_Para], b: TextBuilder) -> None:
@@ -185,10 +182,11 @@ def read_docx(
     p = Path(path)
     document = _open(p)
     paras: list[_Para] = []
-    for number, para in enumerate(document.paragraphs, start=1):
-        style = para.style.name if para.style is not None else ""
-        heading = bool(style) and (style.startswith("Heading") or style in ("Title", "Subtitle"))
-        paras.append((number, para.text.replace("\r", "\n"), heading))
+    with reading(p, "a Word .docx document", "open it in Word and save it as .docx"):
+        for number, para in enumerate(document.paragraphs, start=1):
+            style = para.style.name if para.style is not None else ""
+            heading = bool(style) and (style.startswith("Heading") or style in ("Title", "Subtitle"))
+            paras.append((number, para.text.replace("\r", "\n"), heading))
     if not any(text.strip() for _, text, _ in paras):
         raise ImportFormatError(f"{p}: the document has no text in its paragraphs; nothing to import")
 
