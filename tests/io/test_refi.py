@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from qdakit import Code, Codebook, CodebookError, CodingError, DuplicateTranscriptError, ImportFormatError, Project
-from qdakit.io.refi import export_qdpx, import_qdpx, read_qdc, write_qdc
 from qdakit.errors import ExportError
+from qdakit.io.refi import export_qdpx, import_qdpx, read_qdc, write_qdc
 from support import SHARED_DATA
 
 REFI = SHARED_DATA / "refi"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import warnings
 import zipfile
 from pathlib import Path
@@ -163,7 +162,7 @@ def test_the_caps_can_be_raised_by_environment(tmp_path: Path, monkeypatch) -> N
 
 def test_an_xlsx_that_expands_too_far_is_refused(tmp_path: Path, monkeypatch) -> None:
     book = openpyxl.Workbook()
-    for i in range(2000):
+    for _ in range(2000):
         book.active.append(["Ann", "the same words " * 20])
     f = tmp_path / "big.xlsx"
     book.save(f)

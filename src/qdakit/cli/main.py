@@ -43,6 +43,10 @@ def main() -> None:
     except typer.Abort:
         err.print("aborted")
         sys.exit(130)
+    except OSError as exc:  # a full disk, a read-only folder, a file gone: one line, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        err.print(f"[bold red]error:[/bold red] {where}{exc.strerror or exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
     except Exception as exc:
         usage, leave = _click_exceptions()
         if isinstance(exc, usage):  # a wrong option or command: its message and the usage line

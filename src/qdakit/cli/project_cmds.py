@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -20,18 +21,34 @@ from qdakit.cli.common import (
     console,
     table_options,
 )
+from qdakit.errors import ProjectError
 from qdakit.io.importer import apply_attributes, collect_paths, import_files
 from qdakit.project import Project
+from qdakit.project.guard import human_codings
 
 
 @app.command()
 def init(
     path: Annotated[Path, typer.Argument(help="Project file to create.")] = DEFAULT_PROJECT,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing project file.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing project file (a backup is kept; "
+                                                        "asks first if it holds human codings).")] = False,
+    yes_delete_codings: Annotated[bool, typer.Option(
+        "--yes-delete-codings", help="With --force: replace a project that holds human codings without asking.")]
+    = False,
 ) -> None:
     """Create a new, empty project file."""
-    with Project.create(path, overwrite=force):
-        pass
+    delete = yes_delete_codings
+    if force and not delete and path.is_file() and (n := human_codings(path)):
+        if not sys.stdin.isatty():
+            raise ProjectError(f"{path}: holds {n} human codings; init --force would delete them. Add "
+                               "--yes-delete-codings if you mean it (a backup is kept). Nothing was changed.")
+        if not typer.confirm(f"{path} holds {n} human codings. Delete them all (a backup is kept)?", default=False):
+            raise typer.Abort()
+        delete = True
+    with Project.create(path, overwrite=force, delete_codings=delete) as p:
+        backup = p.backup
+    if backup is not None:
+        console.print(f"The old project was kept as [bold]{backup}[/bold].")
     console.print(f"Created project [bold]{path}[/bold]. Next: [cyan]qdakit -p {path} import FILES...[/cyan]")
 
 
