@@ -9,6 +9,7 @@ import importlib.metadata
 import re
 import uuid
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -116,7 +117,7 @@ class _Archive:
         try:
             with self.zip.open(info) as f:
                 data = f.read(limit + 1)
-        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, OSError) as exc:
             raise ImportFormatError(f"{where}: cannot read {name} from {self.path} ({exc})") from None
         if len(data) > limit:
             raise ImportFormatError(f"{where}: {name} expands beyond the size limit ({limit} bytes); "
