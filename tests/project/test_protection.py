@@ -261,3 +261,14 @@ def test_empty_coder_is_a_coding_error(project: Project) -> None:
             project.code("t1#1", "Communication", coder=bad)
         with pytest.raises(QdakitError):
             project.recode(project.code("t1#1", "Funding", coder="JR").id, "Communication", coder=bad)
+
+
+def test_a_transcript_level_role_does_not_make_the_interviewer_a_participant(project: Project) -> None:
+    project.set_transcript_attributes("t1", {"role": "participant", "site": "north"})
+    project.set_participant_attributes("Ann", {"role": "participant"})
+    project.set_segment_participant("t1#1", "Ann")
+    df = project.segments("t1").set_index("id")
+    assert bool(df.loc["t1#0", "is_researcher"])  # 'Interviewer', no row of its own: never counted as speech
+    assert not bool(df.loc["t1#1", "is_researcher"])
+    project.set_participant_attributes("Ann", {"role": "interviewer"})  # the speaker's own row wins
+    assert bool(project.segments("t1").set_index("id").loc["t1#1", "is_researcher"])

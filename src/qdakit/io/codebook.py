@@ -74,7 +74,7 @@ class _LineLoader(yaml.SafeLoader):
 
 def _expanded_size(root: yaml.Node, where: str) -> int:
     """How many values ``root`` holds once every alias is expanded; refuses too many, and cycles."""
-    cap, memo = limit("MAX_YAML_NODES"), {}
+    cap, memo = limit("MAX_YAML_NODES"), dict[int, int]()
 
     def size(node: yaml.Node) -> int:
         if id(node) in memo:

@@ -224,8 +224,9 @@ class Project(SuggestionStore):
         Columns: id, transcript_id, transcript, index, speaker, participant,
         question, text, start, end, start_time, end_time, then one column per
         attribute (transcript attributes overlaid by the participant's), and
-        ``is_researcher`` (the speaker's ``role`` is researcher, interviewer,
-        moderator or facilitator, or, without a role, the label reads like one).
+        ``is_researcher`` (the speaker's own ``role`` is researcher, interviewer,
+        moderator or facilitator; without one, the label reads like one (``I``,
+        ``Interviewer`` ...); only then the transcript's ``role``).
         """
         sql = ("SELECT s.*, t.name AS transcript, t.attributes AS t_attrs FROM segments s "
                "JOIN transcripts t ON t.id = s.transcript_id")
@@ -238,9 +239,10 @@ class Project(SuggestionStore):
         records = []
         for r in rows:
             attrs = dict(json.loads(r["t_attrs"]))
+            own: dict[str, str] = {}  # the speaker's own rows win over the transcript's for role
             if r["participant"] is not None:
-                attrs |= pattrs.get((r["participant"], ""), {})
-                attrs |= pattrs.get((r["participant"], r["transcript_id"]), {})
+                own = pattrs.get((r["participant"], ""), {}) | pattrs.get((r["participant"], r["transcript_id"]), {})
+                attrs |= own
             rec = {
                 "id": r["id"], "transcript_id": r["transcript_id"], "transcript": r["transcript"],
                 "index": r["idx"], "speaker": r["speaker"], "participant": r["participant"],
@@ -248,8 +250,11 @@ class Project(SuggestionStore):
                 "start_time": r["start_time"], "end_time": r["end_time"],
             }
             rec |= {k: v for k, v in attrs.items() if k not in rec}
-            role = str(attrs.get("role", "")).strip().lower()
-            rec["is_researcher"] = role in RESEARCHER_ROLES or (not role and looks_like_researcher(r["speaker"]))
+            role = str(own.get("role", "")).strip().lower()
+            if not role and looks_like_researcher(r["speaker"]):
+                role = "interviewer"  # an 'I:'/'Interviewer' label is never counted by a transcript-level role
+            role = role or str(attrs.get("role", "")).strip().lower()
+            rec["is_researcher"] = role in RESEARCHER_ROLES
             records.append(rec)
         base = ["id", "transcript_id", "transcript", "index", "speaker", "participant", "question",
                 "text", "start", "end", "start_time", "end_time", "is_researcher"]
@@ -449,9 +454,10 @@ class Project(SuggestionStore):
         c = Coding(segment_id, code, coder, start, end, memo)
         with store.transaction(self._con):
             added = self.add_codings([c])
-            if added:
+            same = self._same_coding(segment_id, self._code_guid(code), c.coder.strip(), start, end)
+            if added or same is None:
                 return added[0]
-            return self.coding(self._same_coding(segment_id, self._code_guid(code), c.coder.strip(), start, end))
+            return self.coding(same)
 
     def recode(self, coding_id: int, code: str, coder: str, *, memo: str = "") -> Coding:
         """Replace a coding by one with another code; the old one is kept as superseded."""

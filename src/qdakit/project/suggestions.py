@@ -85,7 +85,7 @@ class SuggestionStore:
             raise CodingError("accepting a suggestion needs a named human coder (coder='JR')")
         with store.transaction(self._con) as con:
             s = self._decidable(suggestion_id)
-            coding = self.code(s.segment_id, s.code, coder, memo=memo)  # type: ignore[attr-defined]
+            coding = self.code(s.segment_id, s.code, coder, memo=memo)
             self._decide(con, suggestion_id, "accepted", coder, coding.id)
         return coding
 
