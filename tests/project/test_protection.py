@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qdakit import Project
+from qdakit import Code, Codebook, Project
 from qdakit.errors import CodingError, ProjectBusyError, ProjectError, QdakitError
 from qdakit.model import Suggestion
 from qdakit.project import guard, store
@@ -272,3 +272,25 @@ def test_a_transcript_level_role_does_not_make_the_interviewer_a_participant(pro
     assert not bool(df.loc["t1#1", "is_researcher"])
     project.set_participant_attributes("Ann", {"role": "interviewer"})  # the speaker's own row wins
     assert bool(project.segments("t1").set_index("id").loc["t1#1", "is_researcher"])
+
+
+def test_loading_the_same_codebook_again_reports_no_change(project: Project, tmp_path: Path) -> None:
+    from qdakit.io.codebook import read_codebook
+
+    f = tmp_path / "cb.yaml"
+    f.write_text("codes:\n  - name: Trust\n    description: belief\n    codes:\n      - name: Doubt\n"
+                 "        examples: [not sure]\n")
+    assert project.load_codebook(read_codebook(f))["added"] == 2
+    assert project.load_codebook(read_codebook(f)) == {"added": 0, "updated": 0, "renamed": 0, "removed": 0}
+
+
+def test_a_qdc_renaming_a_used_code_by_guid_reports_a_rename(project: Project, tmp_path: Path) -> None:
+    from qdakit.io.refi import read_qdc, write_qdc
+
+    project.code("t1#1", "Communication", coder="JR")
+    guid = project.codebook["Communication"].guid
+    renamed = [c if c.name != "Communication" else Code("Information sharing", None, c.description, guid=guid)
+               for c in project.codebook]
+    counts = project.load_codebook(read_qdc(write_qdc(Codebook(renamed), tmp_path / "cb.qdc")))
+    assert counts == {"added": 0, "updated": 0, "renamed": 1, "removed": 0}
+    assert project.codings()["code"].tolist() == ["Information sharing"]
