@@ -290,3 +290,13 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
+
+
+def test_import_reports_removed_control_characters(project: Project, tmp_path: Path) -> None:
+    from qdakit.io.importer import import_files
+
+    f = tmp_path / "t3.txt"
+    f.write_bytes(b"Ann: We\x00 meet.\nBob: Fine.\n")
+    report = import_files(project, [f])
+    assert any("t3.txt, line 1: removed 1 control" in w for w in report.warnings)
+    assert "\x00" not in project.transcript("t3").text

@@ -8,12 +8,13 @@ and the error names the file and line.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qdakit.errors import ImportFormatError
+from qdakit.errors import ControlCharacterWarning, ImportFormatError
 from qdakit.io import TABLE_SUFFIXES, TRANSCRIPT_SUFFIXES, read_transcripts
 from qdakit.io.attributes import AttributeRow, read_attributes, resolve_attributes
 from qdakit.io.segment import QuestionMatch, SegmentBy, assign_questions, looks_like_researcher, read_questions
@@ -106,11 +107,18 @@ def import_files(
     files = collect_paths(paths, exclude=exclude)
     report = ImportReport()
     parsed_all: list[tuple[Transcript, list[Segment]]] = []
-    for f in files:
-        if progress is not None:
-            progress(f)
-        for parsed in read_transcripts(f, encoding=encoding, columns=columns):
-            parsed_all.append(segment_transcript(parsed, by=segment_by))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ControlCharacterWarning)
+        for f in files:
+            if progress is not None:
+                progress(f)
+            for parsed in read_transcripts(f, encoding=encoding, columns=columns):
+                parsed_all.append(segment_transcript(parsed, by=segment_by))
+    for w in caught:  # removed control characters go into the report (the CLI prints them); others pass on
+        if issubclass(w.category, ControlCharacterWarning):
+            report.warnings.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     _check_batch_duplicates(parsed_all)
     rows: list[AttributeRow] = [r for a in attributes for r in read_attributes(a)]
     existing = set(project.segments()["speaker"].dropna()) if rows else set()
