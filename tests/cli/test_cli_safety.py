@@ -122,3 +122,18 @@ def test_resolve_reads_back_a_neutralised_disagreement_table(coded_path, monkeyp
     assert code == 0, err
     with Project.open(coded_path) as p:
         assert set(p.codings(coder="AB")["code"]) == {"=Sum"}
+
+
+@pytest.mark.parametrize("keep", [0.1, 0.3, 0.5, 0.8])
+def test_a_truncated_project_is_one_error_line(coded_path, monkeypatch, capsys, keep) -> None:
+    import sqlite3
+
+    con = sqlite3.connect(coded_path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    data = coded_path.read_bytes()
+    coded_path.write_bytes(data[: int(len(data) * keep)])
+    for argv in (["status"], ["codings", "import", str(coded_path.parent / "none.csv")]):
+        code, _, err = _main([*argv, "-p", str(coded_path)], monkeypatch, capsys)
+        assert code == 1 and "Traceback" not in err
+        assert "damaged" in err and "qdakit init" not in err

@@ -200,7 +200,10 @@ def open_checked(path: Path) -> Connection:
         use_wal(con)
     except sqlite3.OperationalError as exc:
         con.refuse_writes = str(_write_error(con, exc)).replace(" Nothing was written.", "")
-    problem = verify(con, path)
+    try:
+        problem = verify(con, path)
+    except sqlite3.DatabaseError as exc:  # the check itself could not read the file
+        problem = str(_open_error(path, exc))
     if problem:
         con.refuse_writes = problem
     if con.refuse_writes:
