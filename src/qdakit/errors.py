@@ -23,6 +23,7 @@ __all__ = [
     "NotFittedError",
     "UndefinedStatisticWarning",
     "ControlCharacterWarning",
+    "ReplacedCharacterWarning",
     "where",
 ]
 
@@ -73,6 +74,10 @@ class UndefinedStatisticWarning(UserWarning):
 
 class ControlCharacterWarning(UserWarning):
     """Control characters (NUL, bell, form feed ...) were removed from an input file; names file and line."""
+
+
+class ReplacedCharacterWarning(UserWarning):
+    """An export replaced characters its format cannot hold (e.g. control characters in .xlsx); gives the count."""
 
 
 def where(path: str | Path | None, line: int | None = None) -> str:

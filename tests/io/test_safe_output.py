@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from qdakit import Code, Codebook, Project
-from qdakit.errors import ExportError
+from qdakit.errors import ExportError, ReplacedCharacterWarning
 from qdakit.io.codebook import read_codebook, write_codebook
 from qdakit.io.codings import read_codings
 from qdakit.io.exports import write_quotations
@@ -82,12 +82,14 @@ def test_control_characters_in_xlsx_are_replaced_visibly_and_counted(tmp_path: P
         p.load_codebook(Codebook([Code("C")]))
         for seg in ("t1#0", "t1#1", "t1#2"):
             p.code(seg, "C", coder="JR")
-        out = write_quotations(p, tmp_path / "q.xlsx")
+        with pytest.warns(ReplacedCharacterWarning, match=r"q\.xlsx: 2 character"):
+            out = write_quotations(p, tmp_path / "q.xlsx")
     ws = openpyxl.load_workbook(out).active
     assert ws.max_row == 4  # every quote is there
     quotes = [r[7] for r in ws.iter_rows(min_row=2, values_only=True)]
     assert quotes == ["page\u240cbreak", "nul\u2400here", "fine"]
-    written = write_table(pd.DataFrame({"q": ["a\x01b", "c\ud800"]}), tmp_path / "t.xlsx")
+    with pytest.warns(ReplacedCharacterWarning):
+        written = write_table(pd.DataFrame({"q": ["a\x01b", "c\ud800"]}), tmp_path / "t.xlsx")
     assert written.replaced == 2
 
 

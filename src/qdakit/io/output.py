@@ -29,6 +29,7 @@ import io
 import os
 import re
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from qdakit.errors import ExportError
+from qdakit.errors import ExportError, ReplacedCharacterWarning
 
 __all__ = ["atomic_write", "write_table", "neutralise", "unneutralise", "Written"]
 
@@ -149,6 +150,10 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, index: bool = False,
         w.writerows(rows)
         data = buf.getvalue().encode("utf-8-sig")
         atomic_write(p, lambda f: f.write(data))
+    if counts[0]:
+        warnings.warn(ReplacedCharacterWarning(
+            f"{p}: {counts[0]} character(s) the format cannot hold (control characters, broken surrogates) were "
+            "replaced by visible stand-ins (U+2400 pictures, U+FFFD)"), stacklevel=2)
     return Written(p, len(rows), counts[0], counts[1])
 
 
