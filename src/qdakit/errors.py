@@ -15,12 +15,15 @@ __all__ = [
     "ImportFormatError",
     "CodebookError",
     "ProjectError",
+    "ProjectBusyError",
     "DuplicateTranscriptError",
     "AttributesError",
     "CodingError",
     "ExportError",
     "NotFittedError",
     "UndefinedStatisticWarning",
+    "ControlCharacterWarning",
+    "ReplacedCharacterWarning",
     "where",
 ]
 
@@ -39,6 +42,10 @@ class CodebookError(QdakitError, ValueError):
 
 class ProjectError(QdakitError, RuntimeError):
     """The project file is missing, of an unknown schema version, or inconsistent."""
+
+
+class ProjectBusyError(ProjectError):
+    """Another process kept the project locked for writing longer than qdakit waits."""
 
 
 class DuplicateTranscriptError(QdakitError, ValueError):
@@ -63,6 +70,14 @@ class NotFittedError(QdakitError, AttributeError):
 
 class UndefinedStatisticWarning(UserWarning):
     """A statistic is undefined for this input (e.g. a single category); NaN is returned."""
+
+
+class ControlCharacterWarning(UserWarning):
+    """Control characters (NUL, bell, form feed ...) were removed from an input file; names file and line."""
+
+
+class ReplacedCharacterWarning(UserWarning):
+    """An export replaced characters its format cannot hold (e.g. control characters in .xlsx); gives the count."""
 
 
 def where(path: str | Path | None, line: int | None = None) -> str:

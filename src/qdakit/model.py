@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Literal
 
-from qdakit.errors import CodebookError, where
+from qdakit.errors import CodebookError, CodingError, where
 
 __all__ = [
     "Transcript",
@@ -330,11 +330,12 @@ class Coding:
 
     def __post_init__(self) -> None:
         if not self.coder or not str(self.coder).strip():
-            raise ValueError("a human coding needs a named coder")
+            raise CodingError(f"coding of {self.code!r} on segment {self.segment_id}: a human coding needs a "
+                              "named coder (coder='JR'; on the command line --coder JR)")
         if (self.start is None) != (self.end is None):
-            raise ValueError("give both start and end of a coded span, or neither")
+            raise CodingError("give both start and end of a coded span, or neither")
         if self.start is not None and self.end is not None and not 0 <= self.start < self.end:
-            raise ValueError(f"coded span start={self.start} end={self.end} is empty or negative")
+            raise CodingError(f"coded span start={self.start} end={self.end} is empty or negative")
 
 
 @dataclass(frozen=True, slots=True)

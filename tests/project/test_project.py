@@ -133,7 +133,7 @@ def test_suggestions_accept_reject_needs_named_coder(project):
 def test_load_codebook_merges_updates_and_protects_used_codes(project):
     project.code("t1#1", "Communication", "JR")
     counts = project.load_codebook(Codebook([Code("communication", description="new words"), Code("Evaluation")]))
-    assert counts == {"added": 1, "updated": 1, "removed": 0}
+    assert counts == {"added": 1, "updated": 1, "renamed": 1, "removed": 0}
     cb = project.codebook
     assert cb["communication"].description == "new words"
     assert project.codings()["code"].tolist() == ["communication"]  # same code, renamed in place

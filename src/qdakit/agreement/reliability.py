@@ -25,6 +25,7 @@ import pandas as pd
 from qdakit.agreement.character import character_agreement
 from qdakit.agreement.coding import disagreements, segment_agreement
 from qdakit.errors import CodingError
+from qdakit.io.output import unneutralise
 from qdakit.model import Coding
 from qdakit.project import Project
 
@@ -156,6 +157,7 @@ def resolve_from_table(project: Project, path: str | Path, *, coder: str) -> lis
     p = Path(path)
     frame = (pd.read_excel(p, dtype=str) if p.suffix.lower() in {".xlsx", ".xlsm"}
              else pd.read_csv(p, dtype=str, keep_default_na=False)).fillna("")
+    frame = frame.map(unneutralise)  # `agree --out` neutralised cells a spreadsheet would run as formulas
     if "segment_id" not in frame.columns or "agreed_codes" not in frame.columns:
         raise CodingError(f"{p}: needs the columns segment_id and agreed_codes (as written by "
                           "`qdakit agree --out`)")

@@ -49,6 +49,8 @@ from typing import Any
 
 import pandas as pd
 
+from qdakit.io.output import write_table
+
 __all__ = ["Anonymiser", "Replacement", "DEFAULT_SPACY_MODEL", "NER_MODES", "LABEL_WORDS",
            "PLACEHOLDER_PATTERN", "strip_placeholders", "is_placeholder", "codebook_words", "read_keep"]
 
@@ -382,9 +384,7 @@ class Anonymiser:
 
     def save_table(self, path: str | Path) -> Path:
         """Write the pseudonym table to CSV (keep it as safe as the raw transcripts)."""
-        p = Path(path)
-        self.table().to_csv(p, index=False)
-        return p
+        return write_table(self.table(), path).path  # atomic, formulas neutralised
 
     @classmethod
     def for_project(cls, project: Any, *, nlp: Any = DEFAULT_SPACY_MODEL, terms: Mapping[str, str] | None = None,

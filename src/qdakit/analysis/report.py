@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ import pandas as pd
 
 from qdakit.analysis import content, plots
 from qdakit.errors import CodingError
+from qdakit.io.output import atomic_write
 from qdakit.project import Project
 
 __all__ = ["build_report"]
@@ -245,11 +244,5 @@ def build_report(
 
     doc = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(name)}</title>"
            f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>")
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".html.tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(doc)
-    os.chmod(tmp, 0o644)  # mkstemp creates 0600; a report is meant to be shared
-    os.replace(tmp, out)
-    return out
+    data = doc.encode("utf-8", "replace")
+    return atomic_write(Path(path), lambda f: f.write(data))  # no partial or leftover file on a full disk

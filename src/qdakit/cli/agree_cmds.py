@@ -63,11 +63,9 @@ def agree(
         console.print(f"[dim]NaN = undefined ({len(undefined)} cases, e.g. a code used by no one or by "
                       "everyone on every unit).[/dim]")
     if dis is not None and out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.suffix.lower() in {".xlsx", ".xlsm"}:
-            dis.to_excel(out, index=False)
-        else:
-            dis.to_csv(out, index=False)
+        from qdakit.io.output import write_table
+
+        write_table(dis, out, sheet_name="disagreements")
         console.print(f"Wrote {len(dis)} disagreements to {out}. Fill in 'agreed_codes' at the meeting, then "
                       f"[cyan]qdakit resolve {out} --coder NAME[/cyan].")
 

@@ -34,6 +34,7 @@ def codebook_load(
     with _open(project) as p:
         counts = p.load_codebook(cb, replace=replace)
     console.print(f"Codebook {file}: {counts['added']} added, {counts['updated']} updated, "
+                  f"{counts['renamed']} renamed, "
                   f"{counts['removed']} removed ({len(cb)} codes in the file).")
 
 
@@ -69,11 +70,12 @@ def codings_import(
     coder: Annotated[Optional[str], typer.Option(help="Coder name when the file has no coder column.")] = None,
 ) -> None:
     """Import human codings from spreadsheets, all or nothing."""
-    from qdakit.io.codings import import_codings
+    from qdakit.io.codings import read_codings
 
     with _open(project) as p:
-        added = import_codings(p, files, coder=coder)
-    console.print(f"Imported {len(added)} codings.")
+        codings = [c for f in files for c in read_codings(p, f, coder=coder)]
+        added = p.add_codings(codings)  # identical ones already in the project are not added twice
+    console.print(f"Imported {len(added)} codings ({len(codings) - len(added)} were already in the project).")
 
 
 @codings_app.command("list")

@@ -68,10 +68,8 @@ def export(
             console.print(f"Wrote {quotes}{' (anonymised)' if anon else ''}.")
         if matrix:
             from qdakit.io.exports import code_by_case_matrix
+            from qdakit.io.output import write_table
 
             frame = code_by_case_matrix(p, case=case)
-            if matrix.suffix.lower() in {".xlsx", ".xlsm"}:
-                frame.to_excel(matrix)
-            else:
-                frame.to_csv(matrix)
+            write_table(frame, matrix, index=True, sheet_name="matrix")
             console.print(f"Wrote {matrix} ({frame.shape[0]} cases x {frame.shape[1]} codes).")

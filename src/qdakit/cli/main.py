@@ -8,6 +8,7 @@ was.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 
 import typer
@@ -43,6 +44,14 @@ def main() -> None:
     except typer.Abort:
         err.print("aborted")
         sys.exit(130)
+    except sqlite3.DatabaseError as exc:  # a project damaged after it was opened
+        err.print(f"[bold red]error:[/bold red] the project file could not be read or written ({exc}); if it "
+                  "is damaged, restore it from a backup.", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except OSError as exc:  # a full disk, a read-only folder, a file gone: one line, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        err.print(f"[bold red]error:[/bold red] {where}{exc.strerror or exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
     except Exception as exc:
         usage, leave = _click_exceptions()
         if isinstance(exc, usage):  # a wrong option or command: its message and the usage line

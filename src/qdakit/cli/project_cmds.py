@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -21,10 +22,12 @@ from qdakit.cli.common import (
     table_options,
 )
 from qdakit.cli.import_audit import print_audit_summary, print_audit_warnings, print_full_audits
+from qdakit.errors import ProjectError
 from qdakit.io.importer import apply_attributes, check_files, collect_paths, import_files
 from qdakit.io.refi.offsets import SCHEMES
 from qdakit.project import Project
 from qdakit.project.audits import load_audits
+from qdakit.project.guard import human_codings
 
 
 @app.command()
@@ -33,14 +36,28 @@ def init(
     project: Annotated[Optional[Path], typer.Option(
         "--project", "-p", envvar="QDAKIT_PROJECT", help="Project file to create, as in every other command.")]
     = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing project file.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing project file (a backup is kept; "
+                                                        "asks first if it holds human codings).")] = False,
+    yes_delete_codings: Annotated[bool, typer.Option(
+        "--yes-delete-codings", help="With --force: replace a project that holds human codings without asking.")]
+    = False,
 ) -> None:
     """Create a new, empty project file."""
     if path is not None and project is not None and path != project:
         raise typer.BadParameter(f"two project files, {path} and {project}: give one", param_hint="PATH / -p")
     target = path or project or DEFAULT_PROJECT
-    with Project.create(target, overwrite=force):
-        pass
+    delete = yes_delete_codings
+    if force and not delete and target.is_file() and (n := human_codings(target)):
+        if not sys.stdin.isatty():
+            raise ProjectError(f"{target}: holds {n} human codings; init --force would delete them. Add "
+                               "--yes-delete-codings if you mean it (a backup is kept). Nothing was changed.")
+        if not typer.confirm(f"{target} holds {n} human codings. Delete them all (a backup is kept)?", default=False):
+            raise typer.Abort()
+        delete = True
+    with Project.create(target, overwrite=force, delete_codings=delete) as p:
+        backup = p.backup
+    if backup is not None:
+        console.print(f"The old project was kept as [bold]{backup}[/bold].")
     console.print(f"Created project [bold]{target}[/bold]. Next: [cyan]qdakit import FILES... -p {target}[/cyan]",
                   highlight=False)
 

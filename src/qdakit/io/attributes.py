@@ -24,13 +24,16 @@ Rules, applied by :func:`resolve_attributes`:
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from qdakit.errors import AttributesError
+from qdakit.errors import AttributesError, ImportFormatError
+from qdakit.io.base import read_text_file, reading
+from qdakit.io.limits import check_zip
 from qdakit.model import RESEARCHER_ROLES as _RESEARCHER
 from qdakit.model import Segment, Transcript
 
@@ -52,17 +55,21 @@ class AttributeRow:
 def read_attributes(path: str | Path) -> list[AttributeRow]:
     """Read a participants file (``.csv``, ``.tsv``, ``.xlsx``); all values as text."""
     p = Path(path)
+    fix = "save it as a CSV with a header row: participant,speaker,transcript,<attributes...>"
     try:
+        if not p.is_file():
+            raise AttributesError(f"{p}: attributes file not found")
         if p.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
-            df = pd.read_excel(p, dtype=str)
+            check_zip(p, "Excel .xlsx workbook")
+            with reading(p, "an Excel .xlsx workbook", fix):
+                df = pd.read_excel(p, dtype=str, engine="openpyxl")
         else:
-            df = pd.read_csv(p, dtype=str, sep=None if p.suffix.lower() == ".tsv" else ",",
-                             engine="python", encoding="utf-8-sig", skip_blank_lines=True)
-    except FileNotFoundError:
-        raise AttributesError(f"{p}: attributes file not found") from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise AttributesError(f"{p}: cannot read the attributes file ({exc}). Save it as UTF-8 CSV "
-                              "with a header row: participant,speaker,transcript,<attributes...>") from None
+            text = read_text_file(p)  # UTF-8, UTF-16 or cp1252; control characters removed with a warning
+            with reading(p, "a participants table", fix):
+                df = pd.read_csv(io.StringIO(text), dtype=str, sep=None if p.suffix.lower() == ".tsv" else ",",
+                                 engine="python", skip_blank_lines=True)
+    except ImportFormatError as exc:
+        raise AttributesError(str(exc)) from None
     df.columns = [str(c).strip() for c in df.columns]
     lower = {c.lower(): c for c in df.columns}
     if "participant" not in lower:

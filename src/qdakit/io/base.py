@@ -11,14 +11,16 @@ by :mod:`qdakit.io.segment`, the same way for every format.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qdakit.errors import ImportFormatError
+from qdakit.errors import ImportFormatError, QdakitError
+from qdakit.io.textclean import decode, strip_control_characters
 
-__all__ = ["Turn", "Span", "SetAside", "ParsedTranscript", "TextBuilder", "read_text_file", "parse_timestamp",
-           "Reader", "NON_SPEECH_KINDS"]
+__all__ = ["Turn", "Span", "SetAside", "ParsedTranscript", "TextBuilder", "read_text_file", "reading",
+           "parse_timestamp", "Reader", "NON_SPEECH_KINDS"]
 
 #: kinds of text that is not speech, recorded by the readers
 NON_SPEECH_KINDS = ("speaker_label", "timestamp", "legend", "title", "heading", "stage_direction",
@@ -148,14 +150,37 @@ class TextBuilder:
         return "".join(self._parts)
 
 
-_ENCODINGS = ("utf-8-sig", "cp1252")
+@contextmanager
+def reading(path: str | Path, what: str, fix: str, message: str | None = None) -> Iterator[None]:
+    """Turn any failure of a third-party parser on ``path`` into one :class:`ImportFormatError` line.
+
+    Parsers of untrusted files (python-docx, openpyxl, pandas, lxml) raise
+    dozens of exception types on damaged input (``KeyError`` for a missing zip
+    member, ``XMLSyntaxError``, ``ParserError`` ...); the user needs to know
+    which file, that it is not a readable ``what``, and ``fix``. qdakit's own
+    errors pass through unchanged. ``message`` (with ``{path}`` and ``{exc}``)
+    overrides the wording.
+    """
+    try:
+        yield
+    except QdakitError:
+        raise
+    except (MemoryError, RecursionError):
+        raise ImportFormatError(f"{path}: too large or too deeply nested to read as {what}; {fix}.") from None
+    except Exception as exc:  # noqa: BLE001 - untrusted input: every parser failure is the file's fault
+        detail = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+        text = (message.format(path=path, exc=detail) if message
+                else f"{path}: not readable as {what} ({detail}); {fix}.")
+        raise ImportFormatError(text) from None
 
 
 def read_text_file(path: str | Path, encoding: str | None = None) -> str:
-    """Read a text file, trying UTF-8 (with or without BOM), then cp1252.
+    """Read a text file: a BOM wins, else ``encoding``, else UTF-16 without BOM (by its NULs), UTF-8, cp1252.
 
-    Newlines are normalised to ``\\n``. Raises :class:`ImportFormatError` for a
-    missing, empty or undecodable file, naming the file and what to do.
+    Newlines are normalised to ``\\n``; control characters other than tab are
+    removed with a :class:`~qdakit.errors.ControlCharacterWarning` naming file
+    and line (see :mod:`qdakit.io.textclean`). Raises :class:`ImportFormatError`
+    for a missing, unreadable, empty or undecodable file, naming the file and what to do.
     """
     p = Path(path)
     try:
@@ -164,28 +189,13 @@ def read_text_file(path: str | Path, encoding: str | None = None) -> str:
         raise ImportFormatError(f"{p}: file not found") from None
     except IsADirectoryError:
         raise ImportFormatError(f"{p}: is a folder; give the transcript files inside it") from None
+    except OSError as exc:
+        raise ImportFormatError(f"{p}: cannot read the file ({exc.strerror or exc})") from None
     if not raw.strip():
         raise ImportFormatError(f"{p}: the file is empty; nothing to import")
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        candidates: tuple[str, ...] = ("utf-16",)
-    else:
-        candidates = (encoding,) if encoding else _ENCODINGS
-    last: UnicodeDecodeError | None = None
-    for enc in candidates:
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError as exc:
-            last = exc
-    else:
-        assert last is not None
-        line = raw[: last.start].count(b"\n") + 1
-        raise ImportFormatError(
-            f"{p}, line {line}: cannot decode the file as {' or '.join(candidates)} "
-            f"(byte {raw[last.start]:#04x} at offset {last.start}). Save it as UTF-8 "
-            "or pass the right encoding (e.g. --encoding latin-1)."
-        )
-    text = normalise_newlines(text.lstrip("\ufeff"))
+    # page breaks become line breaks first, so only real control characters are warned about
+    text = normalise_newlines(decode(raw, str(p), encoding).lstrip("\ufeff"))
+    text = strip_control_characters(text, str(p))
     if not text.strip():
         raise ImportFormatError(f"{p}: the file is empty; nothing to import")
     return text

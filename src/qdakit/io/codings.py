@@ -12,13 +12,17 @@ row and says how to fix it.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from qdakit.errors import CodingError
+from qdakit.errors import CodingError, ImportFormatError
+from qdakit.io.base import read_text_file, reading
+from qdakit.io.limits import check_zip
+from qdakit.io.output import unneutralise
 from qdakit.model import Coding, Segment
 from qdakit.project import Project
 
@@ -26,14 +30,23 @@ __all__ = ["read_codings", "import_codings"]
 
 
 def _read_frame(path: Path) -> pd.DataFrame:
+    """The file as strings: CSV decoded like any text file (UTF-8, UTF-16, or cp1252 as Excel on Windows saves)."""
     if not path.is_file():
         raise CodingError(f"{path}: codings file not found")
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        df = pd.read_excel(path, dtype=str)
-    else:
-        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    try:
+        if path.suffix.lower() in {".xlsx", ".xlsm"}:
+            check_zip(path, "Excel .xlsx workbook")
+            with reading(path, "an Excel .xlsx workbook", "open it in Excel and save it again, or save it as .csv"):
+                df = pd.read_excel(path, dtype=str, engine="openpyxl")
+        else:
+            text = read_text_file(path)
+            with reading(path, "a CSV table", 'check that every row has as many cells as the header and that '
+                         'cells holding commas or line breaks are in double quotes'):
+                df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except ImportFormatError as exc:
+        raise CodingError(str(exc)) from None
     df.columns = [str(c).strip().lower() for c in df.columns]
-    return df.fillna("")
+    return df.fillna("").map(lambda v: unneutralise(str(v)))
 
 
 def read_codings(project: Project, path: str | Path, *, coder: str | None = None) -> list[Coding]:
@@ -66,7 +79,12 @@ def read_codings(project: Project, path: str | Path, *, coder: str | None = None
             raise CodingError(f"{where}: no coder; fill the coder column or pass --coder")
         memo = row.get("memo", "")
         if row.get("segment_id", "").strip():
-            seg = project.segment(row["segment_id"].strip())
+            try:
+                seg = project.segment(row["segment_id"].strip())
+            except CodingError:
+                raise CodingError(f"{where}: no segment {row['segment_id'].strip()!r} in the project; copy the "
+                                  "segment_id from `qdakit export --quotes`, or give transcript and quote "
+                                  "instead") from None
             out.append(Coding(seg.id, code, who, memo=memo))
             continue
         tkey = row.get("transcript", "").strip().casefold()

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from qdakit.errors import ExportError
+from qdakit.io.output import write_table
 from qdakit.project import Project
 
 __all__ = ["quotation_table", "write_quotations", "code_by_case_matrix"]
@@ -89,12 +90,8 @@ def write_quotations(project: Project, path: str | Path, *, anonymiser: Any = No
     if anonymiser is not None:
         df["quote"] = anonymiser.transform_many(df["quote"].tolist())
         df["speaker"] = df["participant"]
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        df.to_csv(p, index=False, encoding="utf-8-sig")
-    else:
-        df.to_excel(p, index=False, sheet_name="quotations")
-    return p
+    # atomic; formulas neutralised in CSV, text cells in XLSX; unwritable characters replaced (qdakit.io.output)
+    return write_table(df, p, sheet_name="quotations").path
 
 
 def code_by_case_matrix(project: Project, *, case: str = "participant", coder: str | None = None) -> pd.DataFrame:

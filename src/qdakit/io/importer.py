@@ -11,12 +11,13 @@ writes nothing (``qdakit import --check``).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qdakit.errors import ImportFormatError
+from qdakit.errors import ControlCharacterWarning, ImportFormatError
 from qdakit.io import TABLE_SUFFIXES, TRANSCRIPT_SUFFIXES, read_transcripts
 from qdakit.io.attributes import AttributeRow, read_attributes, resolve_attributes
 from qdakit.io.audit import CoverageError, ImportAudit, audit_transcript, language_warning
@@ -126,9 +127,16 @@ def import_files(
     elif questions is not None:
         q_list = list(questions)
     report = ImportReport()
-    parsed_all = _read_and_audit(collect_paths(paths, exclude=exclude), report, segment_by=segment_by,
-                                 encoding=encoding, columns=columns, progress=progress,
-                                 embedding_model=embedding_model)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ControlCharacterWarning)
+        parsed_all = _read_and_audit(collect_paths(paths, exclude=exclude), report, segment_by=segment_by,
+                                     encoding=encoding, columns=columns, progress=progress,
+                                     embedding_model=embedding_model)
+    for w in caught:  # removed control characters go into the report (the CLI prints them); others pass on
+        if issubclass(w.category, ControlCharacterWarning):
+            report.warnings.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     rows: list[AttributeRow] = [r for a in attributes for r in read_attributes(a)]
     existing = set(project.segments()["speaker"].dropna()) if rows else set()
     resolved = resolve_attributes(rows, parsed_all, other_speakers=existing, strict=strict_attributes)

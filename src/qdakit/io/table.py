@@ -27,7 +27,9 @@ from pathlib import Path
 import pandas as pd
 
 from qdakit.errors import ImportFormatError, where
-from qdakit.io.base import ParsedTranscript, TextBuilder, parse_timestamp, read_text_file
+from qdakit.io.base import ParsedTranscript, TextBuilder, parse_timestamp, read_text_file, reading
+from qdakit.io.limits import check_zip
+from qdakit.io.textclean import strip_control_characters
 
 __all__ = ["read_table"]
 
@@ -51,7 +53,8 @@ def _load(path: Path, sheet: str | int | None, encoding: str | None) -> pd.DataF
                 sep = csv.Sniffer().sniff(content.split("\n", 1)[0], delimiters=",;\t").delimiter
             except csv.Error:
                 sep = ","
-        try:
+        with reading(path, "a table", "", "{path}: cannot read it as a table ({exc}); check that cells "
+                     'containing the delimiter or line breaks are quoted with "..."'):
             return pd.read_csv(
                 io.StringIO(content),
                 sep=sep,
@@ -60,11 +63,6 @@ def _load(path: Path, sheet: str | int | None, encoding: str | None) -> pd.DataF
                 na_filter=False,
                 skip_blank_lines=False,
             )
-        except (pd.errors.ParserError, csv.Error) as exc:
-            raise ImportFormatError(
-                f"{path}: cannot read it as a table ({exc}); check that cells containing "
-                'the delimiter or line breaks are quoted with "..."'
-            ) from None
     if suffix == ".xls":
         raise ImportFormatError(f"{path}: old .xls workbooks are not supported; save it as .xlsx.")
     if suffix not in _EXCEL_SUFFIXES:
@@ -78,7 +76,9 @@ def _load(path: Path, sheet: str | int | None, encoding: str | None) -> pd.DataF
             f"{path} is not an Excel .xlsx file (it is not a zip archive); "
             "open it in Excel and save it as .xlsx, or export it as .csv."
         )
-    with pd.ExcelFile(path, engine="openpyxl") as book:
+    check_zip(path, "Excel .xlsx workbook")  # size and element caps before openpyxl parses it
+    with reading(path, "an Excel .xlsx workbook", "open it in Excel and save it as .xlsx, or export it as .csv"), \
+            pd.ExcelFile(path, engine="openpyxl") as book:
         if sheet is not None and sheet not in book.sheet_names and not (
             isinstance(sheet, int) and 0 <= sheet < len(book.sheet_names)
         ):
@@ -222,7 +222,7 @@ def read_table(
         row = k + 2
         if not any(_cell(v) for v in values):
             continue
-        body = _cell(values[text_i])
+        body = strip_control_characters(_cell(values[text_i]), _row_where(p, row))
         if not body:
             if skip_empty:
                 continue

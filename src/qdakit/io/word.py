@@ -40,12 +40,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import docx
-from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from qdakit.errors import ImportFormatError
-from qdakit.io.base import ParsedTranscript, SetAside, TextBuilder, parse_timestamp
+from qdakit.io.base import ParsedTranscript, SetAside, TextBuilder, parse_timestamp, reading
+from qdakit.io.limits import check_zip
 from qdakit.io.text import parse_text
 
 __all__ = ["read_docx"]
@@ -76,13 +76,10 @@ def _open(path: Path) -> docx.document.Document:
             f"{path} is not a Word .docx file (it is not a zip archive); "
             "if it is an old .doc, save it as .docx"
         )
-    try:
+    check_zip(path, "Word .docx document")  # size and paragraph caps before python-docx parses it
+    with reading(path, "a Word .docx document", "", "{path} is a zip archive but not a Word .docx document "
+                 "({exc}); open it in Word and save it as .docx"):
         return docx.Document(str(path))
-    except (PackageNotFoundError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-        raise ImportFormatError(
-            f"{path} is a zip archive but not a Word .docx document ({exc}); "
-            "open it in Word and save it as .docx"
-        ) from None
 
 
 def _teams(paras: list[_Para], b: TextBuilder, aside: list[SetAside]) -> None:
@@ -221,7 +218,8 @@ def read_docx(
     """
     p = Path(path)
     document = _open(p)
-    paras, body = _blocks(document)
+    with reading(p, "a Word .docx document", "open it in Word and save it as .docx"):
+        paras, body = _blocks(document)
     if not any(text.strip() for _, text, _ in paras):
         raise ImportFormatError(f"{p}: the document has no text in its paragraphs or tables; nothing to import")
     name = name if name is not None else p.stem

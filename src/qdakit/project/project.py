@@ -43,7 +43,7 @@ from qdakit.model import (
     looks_like_researcher,
     utcnow,
 )
-from qdakit.project import store
+from qdakit.project import guard, store
 from qdakit.project.store import _sha, _ts
 from qdakit.project.suggestions import SuggestionStore
 
@@ -60,36 +60,60 @@ class Project(SuggestionStore):
     def __init__(self, path: Path, con: sqlite3.Connection) -> None:
         self.path = path
         self._con = con
+        #: where :meth:`create` copied the file it replaced (``overwrite=True``), else None
+        self.backup: Path | None = None
 
     # -- lifecycle ----------------------------------------------------------
     @classmethod
-    def create(cls, path: str | Path, *, overwrite: bool = False) -> Project:
-        """Create a new, empty project file at ``path``."""
-        p = Path(path)
+    def create(cls, path: str | Path, *, overwrite: bool = False, delete_codings: bool = False) -> Project:
+        """Create a new, empty project file at ``path``.
+
+        ``overwrite=True`` replaces an existing file, after copying it to
+        ``<name>.<UTC time>.bak`` beside it; if that file holds human codings,
+        ``delete_codings=True`` must say so too (CLI: ``init --force`` asks, or
+        ``--yes-delete-codings``), else :class:`ProjectError` and nothing changes.
+        """
+        p, backup = Path(path), None
         if p.exists():
             if not overwrite:
                 raise ProjectError(
                     f"{p}: already exists. Open it with Project.open, or pass "
                     "overwrite=True (CLI: --force) to start again."
                 )
+            n = guard.human_codings(p)
+            if n and not delete_codings:
+                raise ProjectError(
+                    f"{p}: holds {n} human codings; replacing it would delete them. Pass delete_codings=True "
+                    "(CLI: answer the prompt of init --force, or --yes-delete-codings) if you mean it; a "
+                    "backup is kept either way. Nothing was changed.")
+            backup = guard.backup(p)
             for suffix in ("", "-wal", "-shm"):
                 Path(str(p) + suffix).unlink(missing_ok=True)
         p.parent.mkdir(parents=True, exist_ok=True)
-        con = store.connect(p)
-        store.initialise(con)
-        return cls(p, con)
+        try:
+            con = store.connect(p)
+            store.use_wal(con)
+            store.initialise(con)
+        except sqlite3.OperationalError as exc:
+            raise ProjectError(f"{p}: cannot create the project here ({exc}); choose a folder you can "
+                               "write to.") from None
+        project = cls(p, con)
+        project.backup = backup
+        return project
 
     @classmethod
     def open(cls, path: str | Path) -> Project:
-        """Open an existing project file."""
+        """Open an existing project file.
+
+        Changes nothing in a file that is not a qdakit project. A project whose
+        protective triggers are missing or that fails a quick integrity or
+        foreign-key check opens read-only: every write raises :class:`ProjectError`
+        saying why (see :mod:`qdakit.project.guard`).
+        """
         p = Path(path)
         if not p.is_file():
             raise ProjectError(f"{p}: no such project file. Create one with `qdakit init {p}`.")
-        try:
-            con = store.connect(p)
-        except sqlite3.DatabaseError as exc:
-            raise ProjectError(f"{p}: not a qdakit project ({exc}). Create one with `qdakit init`.") from None
-        store.check_version(con, p)
+        con = store.open_checked(p)
         return cls(p, con)
 
     def close(self) -> None:
@@ -205,9 +229,10 @@ class Project(SuggestionStore):
         Columns: id, transcript_id, transcript, index, speaker, participant,
         question, text, start, end, start_time, end_time, then one column per
         attribute (transcript attributes overlaid by the participant's), and
-        ``is_researcher`` (the speaker's ``role`` is researcher, interviewer,
-        moderator or facilitator, or, without a role, the label reads like one
-        or the transcript's legend calls the speaker an interviewer).
+        ``is_researcher`` (the speaker's own ``role`` is researcher, interviewer,
+        moderator or facilitator; without one, the label reads like one (``I``,
+        ``Interviewer`` ...) or the transcript's legend calls the speaker an
+        interviewer; only then the transcript's ``role``).
         """
         sql = ("SELECT s.*, t.name AS transcript, t.attributes AS t_attrs FROM segments s "
                "JOIN transcripts t ON t.id = s.transcript_id")
@@ -222,9 +247,10 @@ class Project(SuggestionStore):
         records = []
         for r in rows:
             attrs = dict(json.loads(r["t_attrs"]))
+            own: dict[str, str] = {}  # the speaker's own rows win over the transcript's for role
             if r["participant"] is not None:
-                attrs |= pattrs.get((r["participant"], ""), {})
-                attrs |= pattrs.get((r["participant"], r["transcript_id"]), {})
+                own = pattrs.get((r["participant"], ""), {}) | pattrs.get((r["participant"], r["transcript_id"]), {})
+                attrs |= own
             rec = {
                 "id": r["id"], "transcript_id": r["transcript_id"], "transcript": r["transcript"],
                 "index": r["idx"], "speaker": r["speaker"], "participant": r["participant"],
@@ -232,9 +258,11 @@ class Project(SuggestionStore):
                 "start_time": r["start_time"], "end_time": r["end_time"],
             }
             rec |= {k: v for k, v in attrs.items() if k not in rec}
-            role = str(attrs.get("role", "")).strip().lower()
-            rec["is_researcher"] = role in RESEARCHER_ROLES or (not role and (
-                looks_like_researcher(r["speaker"]) or r["speaker"] in legend.get(r["transcript_id"], ())))
+            role = str(own.get("role", "")).strip().lower()
+            if not role and (looks_like_researcher(r["speaker"]) or r["speaker"] in legend.get(r["transcript_id"], ())):
+                role = "interviewer"  # an 'I:'/'Interviewer' label is never counted by a transcript-level role
+            role = role or str(attrs.get("role", "")).strip().lower()
+            rec["is_researcher"] = role in RESEARCHER_ROLES
             records.append(rec)
         base = ["id", "transcript_id", "transcript", "index", "speaker", "participant", "question",
                 "text", "start", "end", "start_time", "end_time", "is_researcher"]
@@ -310,23 +338,32 @@ class Project(SuggestionStore):
         are removed, unless a coding or suggestion uses them (then nothing
         changes and :class:`CodebookError` names them).
 
-        Returns counts: ``{"added": n, "updated": n, "removed": n}``.
+        A code whose guid is already in the project (a ``.qdc`` from another
+        tool) is that code, renamed if its name changed.
+
+        Returns counts: ``{"added": n, "updated": n, "renamed": n, "removed": n}``
+        (``updated``: codes whose definition, parent or colour changed).
         """
         current = {c.name.casefold(): c for c in self.codebook}
+        by_guid = {c.guid: c for c in current.values()}
         merged: list[Code] = []
-        added = updated = 0
+        added = updated = renamed = 0
+        matched: set[str] = set()
         for code in codebook:
-            old = current.get(code.name.casefold())
+            old = by_guid.get(code.guid) or current.get(code.name.casefold())
             if old is None:
                 added += 1
                 merged.append(code)
-            else:
-                updated += int(code != Code(code.name, code.parent, code.description, code.inclusion,
-                                                code.exclusion, code.examples, code.colour, old.guid))
-                merged.append(Code(code.name, code.parent, code.description, code.inclusion,
-                                   code.exclusion, code.examples, code.colour, old.guid))
-        incoming = {c.name.casefold() for c in codebook}
-        kept = [c for k, c in current.items() if k not in incoming]
+                continue
+            matched.add(old.guid)
+            renamed += old.name != code.name
+            updated += ((code.parent or "").casefold(), code.description, code.inclusion, code.exclusion,
+                        tuple(code.examples), code.colour) != ((old.parent or "").casefold(), old.description,
+                                                               old.inclusion, old.exclusion, tuple(old.examples),
+                                                               old.colour)
+            merged.append(Code(code.name, code.parent, code.description, code.inclusion,
+                               code.exclusion, code.examples, code.colour, old.guid))
+        kept = [c for c in current.values() if c.guid not in matched]
         removed = kept if replace else []
         if not replace:
             merged = [*kept, *merged]
@@ -354,17 +391,17 @@ class Project(SuggestionStore):
             for c in removed:
                 con.execute("DELETE FROM codes WHERE guid = ?", (c.guid,))
             for pos, c in enumerate(final):
-                con.execute(
-                    "INSERT INTO codes VALUES (?,?,NULL,?,?,?,?,?,?) ON CONFLICT(guid) DO UPDATE SET "
-                    "name=excluded.name, description=excluded.description, inclusion=excluded.inclusion, "
-                    "exclusion=excluded.exclusion, examples=excluded.examples, colour=excluded.colour, "
-                    "position=excluded.position",
-                    (c.guid, c.name, c.description, c.inclusion, c.exclusion,
-                     json.dumps(list(c.examples)), c.colour, pos))
+                # UPDATE, then INSERT if new: an upsert would fire the schema's guard against replacing a used code
+                values = (c.name, c.description, c.inclusion, c.exclusion, json.dumps(list(c.examples)), c.colour,
+                          pos, c.guid)
+                if not con.execute("UPDATE codes SET name=?, description=?, inclusion=?, exclusion=?, examples=?, "
+                                   "colour=?, position=? WHERE guid=?", values).rowcount:
+                    con.execute("INSERT INTO codes (name, description, inclusion, exclusion, examples, colour, "
+                                "position, guid) VALUES (?,?,?,?,?,?,?,?)", values)
             for c in final:
                 if c.parent is not None:
                     con.execute("UPDATE codes SET parent = ? WHERE guid = ?", (by_name[c.parent].guid, c.guid))
-        return {"added": added, "updated": updated, "removed": len(removed)}
+        return {"added": added, "updated": updated, "renamed": renamed, "removed": len(removed)}
 
     def _code_guid(self, name: str) -> str:
         guid = self._scalar("SELECT guid FROM codes WHERE name = ?", (name,))
@@ -378,10 +415,21 @@ class Project(SuggestionStore):
 
     # -- human codings ----------------------------------------------------------
     def add_codings(self, codings: Iterable[Coding]) -> list[Coding]:
-        """Store human codings, all or nothing; returns them with ids."""
+        """Store human codings, all or nothing; returns the ones added, with ids.
+
+        A coding identical to an active one (same segment, code, coder and
+        span), or to one earlier in ``codings``, is not added again, so
+        re-importing a file changes nothing; ``len(codings) - len(returned)``
+        were already there. A recode (``supersedes`` set) is always added.
+        """
         out: list[Coding] = []
+        seen: set[tuple[Any, ...]] = set()
         with store.transaction(self._con) as con:
             for c in codings:
+                key = (c.segment_id, self._code_guid(c.code), c.coder.strip(), c.start, c.end)
+                if c.supersedes is None and (key in seen or self._same_coding(*key) is not None):
+                    continue
+                seen.add(key)
                 seg = self.segment(c.segment_id)
                 if c.start is not None and c.end is not None and not (seg.start <= c.start and c.end <= seg.end):
                     raise CodingError(
@@ -398,10 +446,26 @@ class Project(SuggestionStore):
                                   c.created, cur.lastrowid, "active", c.supersedes))
         return out
 
+    def _same_coding(self, segment_id: str, code_guid: str, coder: str, start: int | None,
+                     end: int | None) -> int | None:
+        """The id of the active coding with exactly this segment, code, coder and span, if any."""
+        return self._scalar('SELECT id FROM codings WHERE status = \'active\' AND segment_id = ? AND code_guid = ? '
+                            'AND coder = ? AND start IS ? AND "end" IS ? ORDER BY id LIMIT 1',
+                            (segment_id, code_guid, coder, start, end))
+
     def code(self, segment_id: str, code: str, coder: str, *, start: int | None = None,
              end: int | None = None, memo: str = "") -> Coding:
-        """Record that ``coder`` applied ``code`` to a segment (optionally a span of it)."""
-        return self.add_codings([Coding(segment_id, code, coder, start, end, memo)])[0]
+        """Record that ``coder`` applied ``code`` to a segment (optionally a span of it).
+
+        If that coder already has exactly this coding, it is returned and nothing is added.
+        """
+        c = Coding(segment_id, code, coder, start, end, memo)
+        with store.transaction(self._con):
+            added = self.add_codings([c])
+            same = self._same_coding(segment_id, self._code_guid(code), c.coder.strip(), start, end)
+            if added or same is None:
+                return added[0]
+            return self.coding(same)
 
     def recode(self, coding_id: int, code: str, coder: str, *, memo: str = "") -> Coding:
         """Replace a coding by one with another code; the old one is kept as superseded."""

@@ -5,23 +5,33 @@ workflow and the SQL lives in one place. The schema protects human work in the
 database itself: triggers refuse to delete a coding or to change what a coding
 says (segment, code, coder, span, memo, time); only its status may move from
 ``active`` to ``superseded`` or ``retracted``, and only through the Project API,
-which records the human who did it.
+which records the human who did it. Migration step 3 (issue 14, from
+:mod:`qdakit.project.guard`) closes the raw-SQL ways around those triggers.
+
+Writes wait for another process's write to finish: with a visible message on
+standard error after a second, and a clean :class:`~qdakit.errors.ProjectBusyError`
+after ``QDAKIT_BUSY_TIMEOUT`` seconds (default 60). A project that failed its
+checks on open (:func:`qdakit.project.guard.verify`) refuses every write.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from qdakit.errors import ProjectError
+from qdakit.errors import ProjectBusyError, ProjectError
+from qdakit.project.guard import PROTECT_STEP, verify
 
-__all__ = ["SCHEMA_VERSION", "connect", "initialise", "check_version", "transaction"]
+__all__ = ["SCHEMA_VERSION", "connect", "use_wal", "open_checked", "initialise", "check_version", "transaction"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: statements taking a project from version N to N + 1, applied on open
 _MIGRATIONS: dict[int, list[str]] = {
@@ -40,7 +50,7 @@ _MIGRATIONS: dict[int, list[str]] = {
         # a batch run (and its resumption) asks, chunk by chunk, which source files are done
         "CREATE INDEX IF NOT EXISTS transcripts_source ON transcripts(source)",
     ],
-    # --- step 3 (issue 15, the import audit; renumber on merge) -------------------------
+    # --- step 3: the import audit (issue 15) ---------------------------------------------
     3: [
         # what the import made of each transcript file (coverage, unresolved text, speakers,
         # suspected merged turns, non-speech by kind, language), as JSON; see qdakit.io.audit
@@ -48,7 +58,10 @@ _MIGRATIONS: dict[int, list[str]] = {
         "CREATE TABLE IF NOT EXISTS import_audits (transcript_id TEXT PRIMARY KEY REFERENCES transcripts(id), "
         "language TEXT, researchers TEXT NOT NULL DEFAULT '[]', audit TEXT NOT NULL)",
     ],
-    # --- end of step 3 -------------------------------------------------------------------
+    # --- step 4: the schema refuses every raw-SQL way of losing a human coding (issue 14) ----
+    # (REPLACE over a coding, a changed id, deleting or replacing what a coding points to,
+    # with foreign keys off too); see qdakit.project.guard.
+    4: PROTECT_STEP,
 }
 
 _SCHEMA = """
@@ -154,14 +167,66 @@ CREATE INDEX suggestions_segment ON suggestions(segment_id);
 """
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
-    """Open a connection in autocommit mode; transactions are explicit."""
-    con = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+class Connection(sqlite3.Connection):
+    """A project connection; ``refuse_writes`` holds why writing is refused (None: writes allowed)."""
+
+    refuse_writes: str | None = None
+
+
+def connect(path: str | Path) -> Connection:
+    """Open a connection in autocommit mode; transactions are explicit.
+
+    Changes nothing in the file: :func:`use_wal` switches it to WAL once it is
+    known to be a qdakit project.
+    """
+    con = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=1.0,
+                          factory=Connection)
     con.row_factory = sqlite3.Row
     con.execute("PRAGMA foreign_keys = ON")
+    return con
+
+
+def use_wal(con: sqlite3.Connection) -> None:
+    """Write-ahead logging (readers never wait for a writer) and the matching sync level."""
     con.execute("PRAGMA journal_mode = WAL")
     con.execute("PRAGMA synchronous = NORMAL")
+
+
+def open_checked(path: Path) -> Connection:
+    """Open an existing project: version check, migrations, WAL, then :func:`~qdakit.project.guard.verify`.
+
+    A file that is not a qdakit project is left exactly as it was. A damaged,
+    unprotected or read-only project opens with writes refused (``refuse_writes``).
+    """
+    try:
+        con = connect(path)
+        check_version(con, path)
+    except sqlite3.DatabaseError as exc:
+        raise _open_error(path, exc) from None
+    try:
+        use_wal(con)
+    except sqlite3.OperationalError as exc:
+        con.refuse_writes = str(_write_error(con, exc)).replace(" Nothing was written.", "")
+    try:
+        problem = verify(con, path)
+    except sqlite3.DatabaseError as exc:  # the check itself could not read the file
+        problem = str(_open_error(path, exc))
+    if problem:
+        con.refuse_writes = problem
+    if con.refuse_writes:
+        con.execute("PRAGMA query_only = ON")
     return con
+
+
+def _open_error(path: Path, exc: sqlite3.DatabaseError) -> ProjectError:
+    msg = str(exc)
+    if "unable to open" in msg or "readonly" in msg or not os.access(path, os.R_OK):
+        return ProjectError(f"{path}: cannot open the project ({msg}); the file or its folder is not readable "
+                            "and writable by you. Fix the permissions, or copy the project to a folder you own.")
+    if "malformed" in msg or "corrupt" in msg:
+        return ProjectError(f"{path}: the project file is damaged ({msg}); restore it from a backup "
+                            "(init --force keeps one as NAME.<time>.bak).")
+    return ProjectError(f"{path}: not a qdakit project ({msg}). Create one with `qdakit init`.")
 
 
 def initialise(con: sqlite3.Connection) -> None:
@@ -179,10 +244,10 @@ def initialise(con: sqlite3.Connection) -> None:
 def check_version(con: sqlite3.Connection, path: Path) -> None:
     try:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise ProjectError(
-            f"{path}: not a qdakit project ({exc}). Create one with `qdakit init`."
-        ) from None
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
+        raise ProjectError(f"{path}: not a qdakit project ({exc}). Create one with `qdakit init`.") from None
     if row is None:
         raise ProjectError(f"{path}: not a qdakit project (no schema version).")
     version = int(row["value"])
@@ -205,14 +270,70 @@ def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     if con.in_transaction:  # nested: the outer transaction decides
         yield con
         return
-    con.execute("BEGIN IMMEDIATE")
+    refused = getattr(con, "refuse_writes", None)
+    if refused:
+        raise ProjectError(f"{refused} Nothing was written.")
+    _begin(con)
     try:
         yield con
-    except BaseException:
-        con.execute("ROLLBACK")
+    except BaseException as exc:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.OperationalError):  # full disk, read-only file: one clear line
+            raise _write_error(con, exc) from None
         raise
     else:
-        con.execute("COMMIT")
+        try:
+            con.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise _write_error(con, exc) from None
+
+
+def _busy_timeout() -> float:
+    try:
+        return float(os.environ.get("QDAKIT_BUSY_TIMEOUT", "60"))
+    except ValueError:
+        return 60.0
+
+
+def _begin(con: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE (take the write lock now), waiting visibly while another process writes."""
+    deadline, told = time.monotonic() + _busy_timeout(), False
+    while True:
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise _write_error(con, exc) from None
+            if time.monotonic() >= deadline:
+                raise ProjectBusyError(
+                    f"{_path(con)}: another process has been writing to the project for more than "
+                    f"{_busy_timeout():.0f} s (database is locked). Wait for it to finish (or close it) and "
+                    "run the command again; set QDAKIT_BUSY_TIMEOUT=SECONDS to wait longer.") from None
+            if not told:
+                print(f"waiting for another process writing to {_path(con)} ...", file=sys.stderr, flush=True)
+                told = True
+
+
+def _path(con: sqlite3.Connection) -> str:
+    row = con.execute("PRAGMA database_list").fetchone()
+    return row[2] if row else "the project"
+
+
+def _write_error(con: sqlite3.Connection, exc: sqlite3.OperationalError) -> ProjectError:
+    """A clear error for a write the file system refused (read-only file or folder, full disk)."""
+    msg, path = str(exc), _path(con)
+    if "readonly" in msg or "read-only" in msg or "unable to open" in msg:
+        return ProjectError(f"{path}: cannot write the project ({msg}); the file or its folder is read-only. "
+                            "qdakit writes the file and a -wal file beside it: make both writable, or work on a "
+                            "copy. Nothing was written.")
+    if "full" in msg:
+        return ProjectError(f"{path}: the disk is full ({msg}); free some space and run the command again. "
+                            "Nothing was written.")
+    return ProjectError(f"{path}: cannot write the project ({msg}). Nothing was written.")
 
 
 def _split(script: str) -> list[str]:

@@ -73,24 +73,37 @@ class SuggestionStore:
         return pd.read_sql_query(sql + " ORDER BY s.id", self._con, params=params)
 
     def accept(self, suggestion_id: int, coder: str, *, memo: str = "") -> Coding:
-        """A named human coder accepts a suggestion: it becomes that coder's coding."""
+        """A named human coder accepts a suggestion: it becomes that coder's coding.
+
+        Decided inside one write transaction (the status is read under the write
+        lock and changed only if still pending), so two reviewers accepting the
+        same suggestion at once give one coding and one error. If the coder
+        already has that code on that segment, the suggestion points to that
+        coding and no second one is made.
+        """
         if not coder or not coder.strip():
             raise CodingError("accepting a suggestion needs a named human coder (coder='JR')")
-        s = self._decidable(suggestion_id)
         with store.transaction(self._con) as con:
+            s = self._decidable(suggestion_id)
             coding = self.code(s.segment_id, s.code, coder, memo=memo)
-            con.execute("UPDATE suggestions SET status='accepted', decided_by=?, decided_at=?, coding_id=? "
-                        "WHERE id=?", (coder.strip(), _ts(utcnow()), coding.id, suggestion_id))
+            self._decide(con, suggestion_id, "accepted", coder, coding.id)
         return coding
 
     def reject(self, suggestion_id: int, coder: str) -> None:
         """A named human coder rejects a suggestion; the rejection is kept for learning."""
         if not coder or not coder.strip():
             raise CodingError("rejecting a suggestion needs a named human coder")
-        self._decidable(suggestion_id)
         with store.transaction(self._con) as con:
-            con.execute("UPDATE suggestions SET status='rejected', decided_by=?, decided_at=? WHERE id=?",
-                        (coder.strip(), _ts(utcnow()), suggestion_id))
+            self._decidable(suggestion_id)
+            self._decide(con, suggestion_id, "rejected", coder, None)
+
+    def _decide(self, con: sqlite3.Connection, suggestion_id: int, status: str, coder: str,
+                coding_id: int | None) -> None:
+        n = con.execute("UPDATE suggestions SET status=?, decided_by=?, decided_at=?, coding_id=? "
+                        "WHERE id=? AND status='pending'",
+                        (status, coder.strip(), _ts(utcnow()), coding_id, suggestion_id)).rowcount
+        if n != 1:  # cannot happen under the write lock; kept as the guard the conditional UPDATE gives
+            raise CodingError(f"suggestion {suggestion_id} was decided by someone else meanwhile; nothing was stored")
 
     def _decidable(self, suggestion_id: int) -> Suggestion:
         s = self.suggestion(suggestion_id)

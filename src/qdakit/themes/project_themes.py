@@ -16,6 +16,7 @@ import pandas as pd
 
 from qdakit.embed.cache import project_embedder
 from qdakit.errors import CodebookError, CodingError, ProjectError
+from qdakit.io.output import atomic_write
 from qdakit.model import Code, Codebook, Suggestion, utcnow
 from qdakit.project import Project
 from qdakit.themes.candidates import CandidateTheme
@@ -134,11 +135,8 @@ def save_themes(path: str | os.PathLike[str], tc: ThemeClusterer) -> Path:
               if isinstance(v, (int, float, str, bool, type(None), tuple, list))}
     data = {"format": _FORMAT, "of": tc.of, "model": tc.model_id_, "params": params,
             "created": utcnow().isoformat(), "themes": [t.to_dict() for t in tc.themes_], "adopted": {}}
-    p = Path(path)
-    tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(p)
-    return p
+    raw = json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8", "replace")
+    return atomic_write(Path(path), lambda f: f.write(raw))
 
 
 def load_themes(path: str | os.PathLike[str]) -> SavedThemes:
@@ -158,7 +156,8 @@ def load_themes(path: str | os.PathLike[str]) -> SavedThemes:
 def _record_adoption(path: Path, theme_id: int, name: str, coder: str) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     data.setdefault("adopted", {})[str(theme_id)] = {"name": name, "coder": coder, "at": utcnow().isoformat()}
-    path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    raw = json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8", "replace")
+    atomic_write(path, lambda f: f.write(raw))
 
 
 # -- adopting -------------------------------------------------------------------------

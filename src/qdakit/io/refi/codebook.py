@@ -42,11 +42,11 @@ def read_qdc(path: str | Path) -> Codebook:
         raise CodebookError(f"{p}: cannot read the codebook ({exc})") from None
     try:
         root = _parse_xml(data, str(p))
-    except ImportFormatError as exc:
+        if _local(root) != "CodeBook":
+            raise CodebookError(f"{p}: root element is <{_local(root)}>, not <CodeBook>; is it a .qdc codebook?")
+        codes, _ = _read_codes(_kid(root, "Codes"), str(p), [])
+    except ImportFormatError as exc:  # unsafe XML, a limit (depth, elements)
         raise CodebookError(str(exc)) from None
-    if _local(root) != "CodeBook":
-        raise CodebookError(f"{p}: root element is <{_local(root)}>, not <CodeBook>; is it a .qdc codebook?")
-    codes, _ = _read_codes(_kid(root, "Codes"), str(p), [])
     if not codes:
         raise CodebookError(f"{p}: the codebook has no codes")
     return Codebook(codes, source=str(p))

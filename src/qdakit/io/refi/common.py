@@ -6,11 +6,10 @@ guids and atomic writes.
 from __future__ import annotations
 
 import importlib.metadata
-import os
 import re
-import tempfile
 import uuid
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -21,6 +20,9 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from qdakit.errors import CodebookError, ImportFormatError
+from qdakit.io.limits import check_depth, limit, over
+from qdakit.io.output import atomic_write
+from qdakit.io.textclean import looks_like_utf16, strip_control_characters
 from qdakit.model import Code, Codebook
 
 NS_PROJECT = "urn:QDA-XML:project:1.0"
@@ -52,6 +54,8 @@ def _text_of(elem: Element | None) -> str:
 
 
 def _parse_xml(data: bytes, where: str) -> Element:
+    if data.count(b"<") > limit("MAX_XML_ELEMENTS"):
+        raise over("MAX_XML_ELEMENTS", where, f"{data.count(b'<'):,} XML tags")
     try:
         return SafeET.fromstring(data, forbid_dtd=True)
     except DefusedXmlException as exc:
@@ -120,7 +124,7 @@ class _Archive:
         try:
             with self.zip.open(info) as f:
                 data = f.read(limit + 1)
-        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, OSError) as exc:
             raise ImportFormatError(f"{where}: cannot read {name} from {self.path} ({exc})") from None
         if len(data) > limit:
             raise ImportFormatError(f"{where}: {name} expands beyond the size limit ({limit} bytes); "
@@ -152,8 +156,10 @@ class _Archive:
 
     def text(self, ref: str, where: str) -> str:
         data = self.read(self.member_for(ref, where), where)
-        try:
-            return data.decode("utf-8-sig")  # a leading BOM (NVivo for Windows, MAXQDA) is dropped
+        try:  # UTF-8 as the standard says (a leading BOM, as NVivo for Windows and MAXQDA write, is dropped),
+            # or UTF-16 saved without a BOM (NULs between the letters)
+            text = data.decode(looks_like_utf16(data) or "utf-8-sig").lstrip("\ufeff")
+            return strip_control_characters(text, f"{where} ({ref})", keep_offsets=True)
         except UnicodeDecodeError as exc:
             raise ImportFormatError(f"{where}: {ref} is not UTF-8 (byte {data[exc.start]:#04x} at "
                                     f"offset {exc.start}); REFI-QDA plain text must be UTF-8") from None
@@ -178,6 +184,7 @@ def _read_codes(codes_elem: Element | None, where: str, renamed: list[str]) -> t
     taken: set[str] = set()
 
     def walk(elem: Element, parent: str | None, path: tuple[str, ...]) -> None:
+        check_depth(len(path) + 1, where)
         for el in _kids(elem, "Code"):
             guid, raw = (el.get("guid") or "").strip(), (el.get("name") or "").strip()
             if not guid:
@@ -237,16 +244,8 @@ def _el(parent: ET.Element | None, tag: str, attrs: dict[str, Any] | None = None
 
 
 def _atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Write a file through a temporary file in the same folder, renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a file through a temporary file in the same folder, renamed into place, with the umask's mode."""
+    atomic_write(path, write)
 
 
 def _description(code: Any) -> str:

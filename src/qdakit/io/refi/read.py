@@ -189,6 +189,9 @@ class _ProjectReader:
         for u in _kids(_kid(self.root, "Users"), "User"):
             guid = u.get("guid", "")
             name = (u.get("name") or u.get("id") or guid).strip() or guid
+            if guid in out:
+                raise ImportFormatError(f"{self.archive.path}: two users share the guid {guid} ({out[guid]!r} and "
+                                        f"{name!r}); codings could not be told apart. Fix the export in its tool.")
             if name in out.values():
                 name = f"{name} ({u.get('id') or guid[:8]})"
             out[guid] = name
