@@ -46,7 +46,7 @@ def looks_like_researcher(speaker: str | None) -> bool:
     return bool(speaker) and bool(_RESEARCHER_LABEL.match(speaker.strip()))  # type: ignore[union-attr]
 
 
-SuggestionStatus = Literal["pending", "accepted", "rejected"]
+SuggestionStatus = Literal["pending", "accepted", "rejected", "superseded"]
 CodingStatus = Literal["active", "superseded", "retracted"]
 
 

@@ -188,7 +188,7 @@ def test_version_2_project_gets_the_indexes_of_version_3(tmp_path):
     con.commit()
     con.close()
     with Project.open(path) as p:
-        assert p._scalar("SELECT value FROM meta WHERE key = 'schema_version'") == "3"
+        assert p._scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(store.SCHEMA_VERSION)
         names = {r[0] for r in p._con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert "segments_transcript" not in names
         # lookups by transcript still go through an index (the one of UNIQUE (transcript_id, idx))
