@@ -48,4 +48,9 @@ __all__ = [
     "scott_pi",
     "segment_agreement",
     "unitizing_alpha",
+    "VERDICTS",
+    "binary_kappas",
+    "machine_verdict",
+    "pairwise_kappas",
+    "verdict_sentences",
 ]
