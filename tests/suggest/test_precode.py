@@ -151,3 +151,36 @@ def test_cli_suggest_explain_and_next(tmp_path, monkeypatch):
     r = runner.invoke(app, ["next", "-n", "3", "-p", str(path)])
     assert r.exit_code == 0, r.output
     assert "Code these next" in r.output and r.output.count("t2#") + r.output.count("t3#") >= 3
+
+
+def test_rerunning_precode_supersedes_and_never_duplicates_pending_suggestions(tmp_path):
+    p = _project(tmp_path / "p.qdakit")
+    _code_two_transcripts(p)
+    emb = FakeEmbedder(dim=128)
+    first = precode(p, embedder=emb, zero_shot_min_similarity=0.0)
+    again = precode(p, embedder=emb, zero_shot_min_similarity=0.0, target_precision=0.5)  # another model
+    assert again.model != first.model and again.done == 12
+    pending = p.suggestions(status="pending")
+    assert not pending.duplicated(["segment_id", "code"]).any()
+    assert set(pending["model"]) <= {again.model}
+    old = p.suggestions(status="superseded")
+    assert len(old) == first.suggestions == again.superseded and set(old["model"]) == {first.model}
+    # the superseded ones are kept, not reviewable, and bulk accept leaves them alone
+    assert len(p.suggestions()) == first.suggestions + again.suggestions
+    added = accept_above(p, coder="JR", min_score=0.01)
+    assert len(added) == len(pending)
+    assert not p.codings().duplicated(["segment_id", "code", "coder"]).any()
+
+
+def test_reviewed_segments_are_negatives_and_not_precoded(tmp_path):
+    p = _project(tmp_path / "p.qdakit")
+    _code_two_transcripts(p)
+    plain = fit_suggester(p, embedder=FakeEmbedder(dim=64), cv=2)
+    assert plain.negative_rule_.startswith("transcript") and "reviewed" not in plain.negative_rule_
+    p.mark_reviewed(["t2#1", "t2#3"], "JR")  # read: no code applies
+    marked = fit_suggester(p, embedder=FakeEmbedder(dim=64), cv=2)
+    assert "2 segments marked reviewed" in marked.negative_rule_
+    assert marked.reviewed_ids_ == {"t2#1", "t2#3"} and marked.model_id_ != plain.model_id_
+    report = precode(p, suggester=marked)
+    assert report.segments == 10  # t2 and t3's 12 participant turns, less the two read ones
+    assert not set(p.suggestions()["segment_id"]) & {"t2#1", "t2#3"}
