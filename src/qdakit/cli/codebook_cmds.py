@@ -64,7 +64,8 @@ def codebook_export(
 @codings_app.command("import")
 def codings_import(
     files: Annotated[list[Path], typer.Argument(help="CSV/Excel: transcript, code, coder, and segment_id "
-                                                     "or quote (+ speaker).")],
+                                                     "or quote (+ speaker); an empty code = read, no code "
+                                                     "applies.")],
     project: ProjectOpt = DEFAULT_PROJECT,
     coder: Annotated[Optional[str], typer.Option(help="Coder name when the file has no coder column.")] = None,
 ) -> None:
@@ -72,5 +73,8 @@ def codings_import(
     from qdakit.io.codings import import_codings
 
     with _open(project) as p:
+        before = len(p.reviewed())
         added = import_codings(p, files, coder=coder)
-    console.print(f"Imported {len(added)} codings.")
+        read = len(p.reviewed()) - before
+    console.print(f"Imported {len(added)} codings" + (f"; marked {read} segment(s) as read (rows with an empty "
+                                                       "code: no code applies)." if read else "."))
