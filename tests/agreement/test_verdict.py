@@ -37,7 +37,7 @@ def test_bootstrap_weights_reproduce_a_resample():
 
 def _codings(truth_a, truth_b, machine, code="Funding"):
     rows = []
-    for i, (a, b, m) in enumerate(zip(truth_a, truth_b, machine)):
+    for i, (a, b, m) in enumerate(zip(truth_a, truth_b, machine, strict=True)):
         for coder, v in (("JR", a), ("SM", b), ("machine", m)):
             rows.append({"segment_id": f"s{i}", "code": code if v else None, "coder": coder})
     return pd.DataFrame(rows)
@@ -84,7 +84,7 @@ def test_units_are_the_segments_every_coder_read():
     v = machine_verdict(frame, ["JR", "SM"], n_boot=50)
     assert v.loc[0, "n_units"] == 4  # "only-JR" was not read by SM nor the machine
     pk = pairwise_kappas(frame, ["JR", "SM", "machine"], n_boot=50)
-    assert set(zip(pk.coder_a, pk.coder_b)) == {("JR", "SM"), ("JR", "machine"), ("SM", "machine")}
+    assert set(zip(pk.coder_a, pk.coder_b, strict=True)) == {("JR", "SM"), ("JR", "machine"), ("SM", "machine")}
     assert pk["n_units"].eq(4).all()
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from support import BATCH_PARAMS, code_transcripts, partnership_project
 
 from qdakit import CodingError
 from qdakit.embed import FakeEmbedder
 from qdakit.suggest import CodeSuggester
 from qdakit.suggest.crossval import MACHINE, learning_codings, out_of_fold, project_machine_codings
 from qdakit.suggest.training import project_frames
+from support import BATCH_PARAMS, code_transcripts, partnership_project
 
 
 class SpySuggester(CodeSuggester):
@@ -19,8 +19,8 @@ class SpySuggester(CodeSuggester):
     log: list[dict[str, object]] = []
 
     def fit(self, segments, codebook, codings=None, rejections=None, *, context=None, reviewed=None):
-        tid = dict(zip((context if context is not None else segments)["id"],
-                       (context if context is not None else segments)["transcript_id"]))
+        every = context if context is not None else segments
+        tid = dict(zip(every["id"], every["transcript_id"], strict=True))
         self.entry = {"segments": set(segments["transcript_id"]),
                       "context": set(context["transcript_id"]) if context is not None else set(),
                       "codings": {tid[s] for s in codings["segment_id"]} if codings is not None else set(),

@@ -216,13 +216,15 @@ def machine_verdict(codings: pd.DataFrame, humans: Sequence[str], machine: str =
             km, kh, dm, dh = np.full(m, np.nan), np.full(len(human_pairs), np.nan), np.full((1, m), np.nan), None
         mk = float(np.mean(km)) if not np.isnan(km).all() else float("nan")
         mk_draws = _nanmean(dm)
-        row.update({"machine_kappa": mk, **dict(zip(("machine_low", "machine_high"), _interval(mk_draws, ci)))})
+        lo, hi = _interval(mk_draws, ci)
+        row.update({"machine_kappa": mk, "machine_low": lo, "machine_high": hi})
         if human_pairs:
             hk = float(np.mean(kh)) if not np.isnan(kh).all() else float("nan")
             hk_draws = _nanmean(dh)
-            row.update({"human_kappa": hk, **dict(zip(("human_low", "human_high"), _interval(hk_draws, ci))),
-                        "difference": mk - hk,
-                        **dict(zip(("diff_low", "diff_high"), _interval(mk_draws - hk_draws, ci)))})
+            h_lo, h_hi = _interval(hk_draws, ci)
+            d_lo, d_hi = _interval(mk_draws - hk_draws, ci)
+            row.update({"human_kappa": hk, "human_low": h_lo, "human_high": h_hi, "difference": mk - hk,
+                        "diff_low": d_lo, "diff_high": d_hi})
         else:
             row.update({k: float("nan") for k in ("human_kappa", "human_low", "human_high", "difference",
                                                    "diff_low", "diff_high")})

@@ -44,8 +44,8 @@ from qdakit.model import (
     utcnow,
 )
 from qdakit.project import store
-from qdakit.project.store import _sha, _ts
 from qdakit.project.coders import CoderRecords
+from qdakit.project.store import _sha, _ts
 from qdakit.project.suggestions import SuggestionStore
 
 __all__ = ["Project"]

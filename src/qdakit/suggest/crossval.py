@@ -146,8 +146,8 @@ def out_of_fold(
             train_units = pd.Index([u for u in train_units if u in keep])
         train_ids = set(train_seg["id"])
 
-        def only(frame: pd.DataFrame | None) -> pd.DataFrame | None:
-            return None if frame is None else frame[frame["segment_id"].astype(str).isin(train_ids)]
+        def only(frame: pd.DataFrame | None, ids: set[str] = train_ids) -> pd.DataFrame | None:
+            return None if frame is None else frame[frame["segment_id"].astype(str).isin(ids)]
 
         train_ctx = ctx[~ctx["transcript_id"].astype(str).isin(out)]
         suggester = make_suggester()
@@ -156,7 +156,7 @@ def out_of_fold(
             warnings.simplefilter("ignore", UserWarning)
             suggester.fit(train_seg, codebook, only(codings), only(rejections), context=train_ctx, **extra)
         test = seg[seg["id"].isin(set(test_units))]
-        coded: dict[str, list[tuple[str, float]]] = {u: [] for u in test["id"]}
+        coded: dict[str, list[tuple[str | None, float]]] = {u: [] for u in test["id"]}
         if rule == "thresholds":
             for s in suggester.suggest(test, top_k=top_k, context=ctx):
                 coded[s.segment_id].append((s.code, float(s.score)))
@@ -208,7 +208,8 @@ def learning_codings(project: Project, *, fractions: Sequence[float] = (0.25, 0.
     for frac in fr:
         seen: dict[int, pd.Index] = {}
 
-        def keep(train_units: pd.Index, fold: int, frac: float = frac) -> pd.Index:
+        def keep(train_units: pd.Index, fold: int, frac: float = frac,
+                 seen: dict[int, pd.Index] = seen) -> pd.Index:
             order = np.random.default_rng(random_state + fold).permutation(len(train_units))
             kept = train_units[np.sort(order[:max(1, int(round(frac * len(train_units))))])]
             seen[fold] = kept
