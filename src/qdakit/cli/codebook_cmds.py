@@ -78,3 +78,20 @@ def codings_import(
         read = len(p.reviewed()) - before
     console.print(f"Imported {len(added)} codings" + (f"; marked {read} segment(s) as read (rows with an empty "
                                                        "code: no code applies)." if read else "."))
+
+
+@codings_app.command("reviewed")
+def codings_reviewed(
+    segments: Annotated[list[str], typer.Argument(help="Segment ids, e.g. P02_VCS_Yr2#17.")],
+    coder: Annotated[str, typer.Option(help="The human coder who read them.")],
+    project: ProjectOpt = DEFAULT_PROJECT,
+) -> None:
+    """Record that a coder read these segments; where they coded nothing, no code applies.
+
+    Such segments are negatives for every code when the machine learns, and units
+    of agreement (every code absent) for that coder.
+    """
+    with _open(project) as p:
+        added = p.mark_reviewed(segments, coder)
+    console.print(f"Marked {added} segment(s) as read by {coder}"
+                  + (f" ({len(set(segments)) - added} were already)." if added < len(set(segments)) else "."))
