@@ -98,3 +98,10 @@ def test_one_human_gives_no_human_level_and_bad_input_names_the_fix():
         machine_verdict(pd.DataFrame(rows), ["JR", "SM"])
     with pytest.raises(AgreementError, match="besides 'machine'"):
         machine_verdict(pd.DataFrame(rows), ["machine"])
+
+
+def test_a_code_only_the_machine_applied_says_so():
+    none = np.zeros(40, bool)
+    v = machine_verdict(_codings(none, none, np.r_[np.ones(5, bool), np.zeros(35, bool)]), ["JR", "SM"], n_boot=50)
+    assert v.loc[0, "verdict"] == "only the machine" and v.loc[0, "machine_present"] == 5
+    assert "only the machine applied the code (5 of 40 units)" in verdict_sentences(v)[0]

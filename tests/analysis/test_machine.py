@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from support import BATCH_PARAMS, code_transcripts, partnership_project
 
 from qdakit import CodingError
 from qdakit.analysis.anonymise import Anonymiser
 from qdakit.analysis.machine import machine_learning_curve, machine_section, machine_vs_humans, verdict_display
 from qdakit.analysis.report import build_report
 from qdakit.embed import FakeEmbedder
+from support import BATCH_PARAMS, code_transcripts, partnership_project
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ difference accounts for the pairs being measured on the same units. The
 verdict:
 
 * ``"never applied"``: the humans applied the code, the machine never did;
+* ``"only the machine"``: the machine applied a code no human applied on these units;
 * ``"guessing"``: the interval of ``machine_kappa`` includes 0;
 * ``"below humans"``: the interval of ``difference`` lies below 0;
 * ``"as humans"``: neither (the machine is not measurably worse than a second
@@ -49,7 +50,8 @@ from ._base import AgreementError
 
 __all__ = ["VERDICTS", "binary_kappas", "machine_verdict", "pairwise_kappas", "verdict_sentences"]
 
-VERDICTS = ("as humans", "below humans", "guessing", "never applied", "no human level", "undefined")
+VERDICTS = ("as humans", "below humans", "guessing", "never applied", "only the machine", "no human level",
+            "undefined")
 
 
 def binary_kappas(X: np.ndarray, pairs: Sequence[tuple[int, int]], weights: np.ndarray | None = None) -> np.ndarray:
@@ -253,6 +255,8 @@ def _verdict(row: dict[str, object], has_humans: bool) -> str:
         return "undefined"
     if row["machine_present"] == 0:
         return "never applied"
+    if row["human_present"] == 0:
+        return "only the machine"
     if lo != lo or lo <= 0:  # type: ignore[operator]
         return "guessing"
     if not has_humans:
@@ -275,7 +279,10 @@ def verdict_sentences(verdict: pd.DataFrame) -> list[str]:
     out = []
     for r in verdict.to_dict("records"):
         code, v = r["code"], r["verdict"]
-        if v == "never applied":
+        if v == "only the machine":
+            out.append(f"For {code} only the machine applied the code ({r['machine_present']} of {r['n_units']} "
+                       "units); the coders never did.")
+        elif v == "never applied":
             out.append(f"For {code} the machine never applied the code where the coders did "
                        f"({r['human_present']} of {r['n_units']} units): it has not learned it yet.")
         elif v == "undefined":

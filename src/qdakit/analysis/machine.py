@@ -108,10 +108,6 @@ def machine_learning_curve(project: Project, humans: Sequence[str] | None = None
     return pd.DataFrame(rows, columns=["code", "fraction", "codings", "units", "kappa"])
 
 
-_VERDICT_STYLE = {"as humans": "major", "below humans": "minor", "guessing": "minor",
-                  "never applied": "minor", "no human level": "", "undefined": ""}
-
-
 def machine_section(project: Project, humans: Sequence[str] | None = None, *, embedder: Any = None,
                     png: Any = None, table: Any = None, curve: bool = True) -> list[str]:
     """The report section "Machine and human coders", as HTML fragments.
@@ -175,8 +171,9 @@ def verdict_display(verdict: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ci(value: float, low: float, high: float) -> str:
+    def f(v: float) -> str:
+        return f"{round(v, 2) + 0.0:.2f}"  # + 0.0: no "-0.00"
+
     if value != value:
         return "NaN"
-    if low != low:
-        return f"{value:.2f}"
-    return f"{value:.2f} [{low:.2f}, {high:.2f}]"
+    return f(value) if low != low else f"{f(value)} [{f(low)}, {f(high)}]"

@@ -111,10 +111,12 @@ def _print_verdict(verdict) -> None:  # noqa: ANN001 - DataFrame
     view["verdict"] = [v if v in ("as humans", "no human level", "undefined") else f"! {v}" for v in view["verdict"]]
     humans = verdict.attrs["humans"]
     _print_frame(view, title=f"Is the machine as good as a second coder? (vs {', '.join(humans)}; Cohen's kappa)")
-    flagged = verdict[verdict["verdict"].isin(["guessing", "below humans", "never applied"])]["code"].tolist()
+    weak = ["guessing", "below humans", "never applied", "only the machine"]
+    flagged = verdict.loc[verdict["verdict"].isin(weak), "code"].tolist()
     if flagged:
         console.print(f"[yellow]flagged (!):[/yellow] on {len(flagged)} code(s) the machine is guessing, below the "
-                      f"humans or silent: {', '.join(flagged)}. Code more segments of them, or keep them human-only.",
+                      f"humans, silent or alone: {', '.join(flagged)}. Code more segments of them, or keep them "
+                      "human-only.",
                       highlight=False)
 
 

@@ -73,8 +73,8 @@ def precode(
         _print_frame(frame[[c for c in cols if c in frame.columns]], title="How each code is suggested")
         if "vs humans" in frame.columns:
             console.print("[dim]vs humans: the machine's cross-validated codings judged against the human coders "
-                          "(! = guessing, below the humans or never applied; details: qdakit agree -c NAME -c "
-                          "machine).[/dim]")
+                          "(! = guessing, below the humans, never applied or applied by the machine alone; "
+                          "details: qdakit agree -c NAME -c machine).[/dim]")
     if getattr(suggester, "negative_rule_", None):
         console.print(f"[dim]Negatives: {suggester.negative_rule_}.[/dim]", highlight=False)
     if report.superseded:
