@@ -310,7 +310,7 @@ class CodeSuggester(BaseEstimator):
         self.coded_ids_ = frozenset(set().union(*pos.values()))
         self.known_pairs_ = {(i, c) for c in names for i in pos[c] | rej[c]}
         row_of = {sid: k for k, sid in enumerate(prep.ids)}
-        read = set() if reviewed is None or not len(reviewed) else set(reviewed["segment_id"].astype(str))
+        read = set(() if reviewed is None else reviewed["segment_id"].astype(str))
         self.reviewed_ids_ = frozenset(read & set(row_of))
         if self.negatives == "transcript":  # reviewed: up to the last coded (or read) segment of each transcript
             last: dict[Any, float] = {}
@@ -321,10 +321,9 @@ class CodeSuggester(BaseEstimator):
         else:
             pool = {row_of[i] for i in self.coded_ids_}
         pool |= {row_of[i] for i in self.reviewed_ids_}
-        self.negative_rule_ = (
-            "transcript: uncoded segments up to the last coded one of each transcript" if self.negatives ==
-            "transcript" else "segment: segments coded with another code") + (
-            f"; and {len(self.reviewed_ids_)} segments marked reviewed" if self.reviewed_ids_ else "")
+        self.negative_rule_ = {"transcript": "transcript: uncoded segments up to the last coded one of each "
+                               "transcript", "segment": "segment: segments coded with another code"}[self.negatives] \
+            + (f"; and {len(self.reviewed_ids_)} segments marked reviewed" if self.reviewed_ids_ else "")
         train_rows = sorted(pool | {row_of[i] for c in names for i in rej[c]})
         has_groups = "transcript_id" in segments.columns
 
