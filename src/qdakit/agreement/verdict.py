@@ -71,6 +71,11 @@ def binary_kappas(X: np.ndarray, pairs: Sequence[tuple[int, int]], weights: np.n
         ``(p_o - p_e) / (1 - p_e)`` with ``p_e = p_a p_b + (1 - p_a)(1 - p_b)``;
         NaN where ``p_e == 1`` (the code is all present or all absent for both).
 
+    References
+    ----------
+    Cohen, J. (1960). A coefficient of agreement for nominal scales. *Educational
+    and Psychological Measurement*, 20, 37-46.
+
     Examples
     --------
     >>> X = np.array([[1, 1], [0, 0], [1, 0], [0, 0]])
@@ -182,6 +187,11 @@ def machine_verdict(codings: pd.DataFrame, humans: Sequence[str], machine: str =
         for each human and, with two humans, ``<B>_vs_<A>`` beside them.
         ``attrs["humans"]``, ``attrs["machine"]`` and ``attrs["ci"]`` record
         the call.
+
+    References
+    ----------
+    Efron, B., & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*.
+    Chapman & Hall (percentile intervals, resampling units).
 
     Examples
     --------
