@@ -23,9 +23,11 @@ qdakit agree --coders JR --coders SM --out "$OUT/disagreements.csv"
 # pre-code the rest: learn from JR's and SM's codings, suggest codes for every uncoded segment
 qdakit precode
 qdakit suggestions -n 8
+# the machine as a third coder: its cross-validated codings on every segment JR and SM both coded
+qdakit agree -c JR -c SM -c machine -m percent -m fleiss
 # hand the coded project to NVivo / ATLAS.ti / MAXQDA, and a quotation table for the write-up
 qdakit export --qdpx "$OUT/study.qdpx" --with-suggestions --quotes "$OUT/quotes.xlsx" \
     --terms "$STUDY/anonymise_terms.csv" --keep "$STUDY/keep.txt"
 # the report: theme tables and charts by sector, agreement, anonymised exemplar quotes
-qdakit report --out "$OUT/report.html" --by sector --agreement JR --agreement SM \
+qdakit report --out "$OUT/report.html" --by sector --agreement JR --agreement SM --agreement machine \
     --terms "$STUDY/anonymise_terms.csv" --keep "$STUDY/keep.txt" --pseudonyms "$OUT/pseudonyms.csv"

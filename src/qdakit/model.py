@@ -50,7 +50,7 @@ def looks_like_researcher(speaker: str | None) -> bool:
     return bool(speaker) and bool(_RESEARCHER_LABEL.match(speaker.strip()))  # type: ignore[union-attr]
 
 
-SuggestionStatus = Literal["pending", "accepted", "rejected"]
+SuggestionStatus = Literal["pending", "accepted", "rejected", "superseded"]
 CodingStatus = Literal["active", "superseded", "retracted"]
 
 
@@ -344,7 +344,9 @@ class Suggestion:
 
     It never counts as coding: :meth:`qdakit.Project.accept` turns it into a
     :class:`Coding` by a named human coder, :meth:`qdakit.Project.reject`
-    records the rejection.
+    records the rejection. A pending suggestion whose segment a newer model
+    has pre-coded again is ``"superseded"`` (``decided_by`` then names that
+    model): kept for history, no longer reviewed or exported.
     """
 
     segment_id: str

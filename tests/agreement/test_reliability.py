@@ -55,19 +55,30 @@ def test_resolution_needs_known_code_and_resolver(coded, tmp_path):
         resolve(coded, "t1#2", ["Funding"], coder="")
 
 
-def test_machine_as_a_coder_at_threshold(coded):
-    coded.add_suggestions([Suggestion("t1#1", "Communication", 0.9, "m"),
-                           Suggestion("t1#2", "Funding", 0.7, "m"),
-                           Suggestion("t2#1", "Communication", 0.3, "m")])
-    frame = codings_for(coded, ["JR", "machine"], threshold=0.5)
-    assert sorted(frame[frame.coder == "machine"].code) == ["Communication", "Funding"]
-    table = agreement(coded, ["JR", "machine"], metrics=("percent",), threshold=0.5).set_index("code")
-    # units coded by both: t1#1 and t1#2; machine misses nothing there
-    assert table.loc["(pooled)", "percent"] == 1.0
-    with pytest.raises(CodingError, match="no machine suggestions scoring >= 0.95"):
-        codings_for(coded, ["JR", "machine"], threshold=0.95)
+def test_machine_is_its_stored_out_of_fold_codings_on_the_units_humans_read(coded):
+    with pytest.raises(CodingError, match="no machine codings"):
+        codings_for(coded, ["JR", "machine"])
+    coded.add_suggestions([Suggestion("t1#1", "Funding", 0.99, "m")])  # a suggestion is not a machine coding
+    machine = pd.DataFrame({"segment_id": ["t1#1", "t1#2", "t2#1"], "code": ["Communication", "Funding", None],
+                            "score": [0.9, 0.7, None], "model": "fold-model", "fold": [0, 0, 1]})
+    coded.set_machine_codings(machine, run="crossval:test", labels="x")
+    frame = codings_for(coded, ["JR", "SM", "machine"])
+    mine = frame[frame.coder == "machine"]
+    assert mine["segment_id"].tolist() == ["t1#1", "t1#2", "t2#1"] and mine["code"].isna().tolist() == [0, 0, 1]
+    table = agreement(coded, ["JR", "machine"], metrics=("percent",)).set_index("code")
+    # all three segments are units (the machine read t2#1 and found nothing): it misses Clear leadership there
+    assert table.loc["(pooled)", "n_segments"] == 3
+    assert table.loc["Clear leadership", "only_a"] == 1 and table.loc["Communication", "percent"] == 1.0
     with pytest.raises(CodingError, match="no codings by XY"):
         codings_for(coded, ["JR", "XY"])
+
+
+def test_a_reviewed_segment_without_codes_is_a_unit_where_every_code_is_absent(coded):
+    coded.mark_reviewed(["t1#0"], "JR")  # JR read the interviewer's turn: no code applies
+    coded.mark_reviewed(["t1#0"], "SM")
+    table = agreement(coded, ["JR", "SM"], metrics=("percent",)).set_index("code")
+    assert table.loc["(pooled)", "n_segments"] == 4  # three coded segments and the reviewed one
+    assert table.loc["Communication", "percent"] == 1.0
 
 
 def test_cli_agree_writes_disagreements(coded, tmp_path):

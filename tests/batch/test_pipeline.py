@@ -335,3 +335,15 @@ def test_batch_with_unreadable_files_exits_1_from_the_command_line(setup, tmp_pa
     out = capsys.readouterr()
     assert exit_.value.code == 1 and "no column 'text'" in out.err
     assert "Pre-coded 6 segments of 1 new transcripts" in out.out  # the readable file is stored all the same
+
+
+def test_a_new_model_supersedes_the_pending_suggestions_of_the_last_batch_run(setup):
+    p, files, _ = setup
+    emb = FakeEmbedder(dim=128)
+    first = run_batch(p, files, embedder=emb, chunk_bytes=1, **PARAMS)
+    p.code("t0#1", "Clear leadership", "SM")  # new human labels: a new model
+    again = run_batch(p, files, embedder=emb, chunk_bytes=1, **PARAMS)
+    assert again.model != first.model and again.segments_precoded == first.segments_precoded
+    pending = p.suggestions(status="pending")
+    assert not pending.duplicated(["segment_id", "code"]).any() and set(pending["model"]) == {again.model}
+    assert len(p.suggestions(status="superseded")) == first.suggestions

@@ -52,3 +52,25 @@ def test_ambiguous_quote(project, tmp_path):
     path = _csv(tmp_path, [{"transcript": "t1", "quote": "a", "code": "Communication", "coder": "JR"}])
     with pytest.raises(CodingError, match="occurs .* times"):
         import_codings(project, [path])
+
+
+def test_an_empty_code_says_the_coder_read_the_segment_and_no_code_applies(project, tmp_path):
+    path = _csv(tmp_path, [
+        {"transcript": "t1", "quote": "We meet monthly", "code": "Communication", "coder": "JR", "reviewed": ""},
+        {"transcript": "t1", "quote": "Funding was cut", "code": "", "coder": "JR", "reviewed": ""},
+        {"transcript": "t2", "quote": "nobody really leads", "code": "Clear leadership", "coder": "SM",
+         "reviewed": "yes"},
+        {"transcript": "", "quote": "", "code": "", "coder": "", "reviewed": ""},  # a blank row: skipped
+    ])
+    added = import_codings(project, [path])
+    assert [(c.segment_id, c.code) for c in added] == [("t1#1", "Communication"), ("t2#1", "Clear leadership")]
+    marks = project.reviewed()
+    assert marks[["segment_id", "coder", "coded"]].values.tolist() == [["t1#2", "JR", False], ["t2#1", "SM", True]]
+
+
+def test_a_bad_row_after_an_empty_code_stores_neither(project, tmp_path):
+    path = _csv(tmp_path, [{"segment_id": "t1#2", "code": "", "coder": "JR"},
+                           {"segment_id": "t1#1", "code": "Nope", "coder": "JR"}])
+    with pytest.raises(CodingError, match="line 3"):
+        import_codings(project, [path])
+    assert project.reviewed().empty and project.codings().empty

@@ -26,6 +26,7 @@ from qdakit.agreement.coefficients import (
 )
 from qdakit.agreement.resampling import bootstrap
 from qdakit.agreement.unitizing import unitizing_alpha
+from qdakit.agreement.verdict import binary_kappas, machine_verdict
 
 __all__ = [
     "AgreementError",
@@ -33,6 +34,7 @@ __all__ = [
     "LEVELS",
     "METRICS",
     "WEIGHTS",
+    "binary_kappas",
     "bootstrap",
     "brennan_prediger",
     "character_agreement",
@@ -43,6 +45,7 @@ __all__ = [
     "gwet_ac1",
     "gwet_ac2",
     "krippendorff_alpha",
+    "machine_verdict",
     "pairwise",
     "percent_agreement",
     "scott_pi",

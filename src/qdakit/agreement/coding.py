@@ -7,7 +7,9 @@ be used (and tested) without a project:
   ``text`` (and ``participant``, ``question``, ``start``, ``end``, attribute
   columns such as ``sector`` or ``wave``);
 * ``codings``: active human codings, columns ``segment_id``, ``code``,
-  ``coder`` (and ``id``, ``transcript_id``, ``start``, ``end``, ``memo``).
+  ``coder`` (and ``id``, ``transcript_id``, ``start``, ``end``, ``memo``); a
+  row whose ``code`` is missing says the coder read the segment and applied
+  no code (a unit for them, with every code absent).
 
 Coding is multi-label: a coder may put several codes on a segment. Each code
 is a binary variable (present / absent on a segment), and the coefficients
@@ -110,7 +112,8 @@ def _presence(
         unit_mask = np.ones(len(seg_index), dtype=bool)
     in_units = unit_mask[seg]
     if codes is None:
-        code_list = sorted(pd.unique(code_col[in_units]).tolist(), key=str)
+        # a row without a code says the coder read the segment and found no code applies
+        code_list = sorted((c for c in pd.unique(code_col[in_units]).tolist() if pd.notna(c)), key=str)
     else:
         code_list = list(codes)
         if len(set(code_list)) != len(code_list):

@@ -3,10 +3,10 @@
 The statistics live in :mod:`qdakit.agreement` (pure functions over DataFrames);
 this module takes them to a :class:`~qdakit.Project`:
 
-* :func:`codings_for` gathers the codings of the named coders; the name
-  ``"machine"`` (or ``machine_name``) stands for the machine's suggestions with
-  a score at or above ``threshold``, so the machine is compared on the same
-  footing as a human coder;
+* :func:`codings_for` gathers the codings of the named coders (and the
+  segments they read and left uncoded); the name ``"machine"`` stands for the
+  machine coder's out-of-fold codings, so the machine is compared with the
+  humans on the same units, as one more coder;
 * :func:`agreement` compares coders at segment or character level, per code,
   per transcript, per question or per attribute;
 * :func:`disagreement_table` lists the segments where coders differ, for the
@@ -31,7 +31,7 @@ from qdakit.project import Project
 
 __all__ = ["MACHINE", "codings_for", "agreement", "disagreement_table", "resolve", "resolve_from_table"]
 
-#: the coder name that stands for the machine's suggestions
+#: the coder name that stands for the machine's cross-validated codings
 MACHINE = "machine"
 
 
@@ -39,38 +39,51 @@ def codings_for(
     project: Project,
     coders: Sequence[str],
     *,
-    threshold: float = 0.5,
     machine_name: str = MACHINE,
 ) -> pd.DataFrame:
-    """Active codings of ``coders``; ``machine_name`` maps to suggestions scoring >= ``threshold``.
+    """Active codings of ``coders``, and what they read and left uncoded; ``machine_name`` is the machine.
 
-    Suggestions count whatever their review status: this measures what the
-    machine proposed, not what humans kept.
+    A human's reviewed marks without a coding of theirs (:meth:`Project.mark_reviewed`)
+    come as rows with ``code`` missing: the coder read the segment and no code
+    applies, so it is a unit of agreement for them. ``machine_name`` stands for
+    the machine coder's stored out-of-fold codings (:meth:`Project.machine_codings`,
+    made by :func:`qdakit.suggest.crossval.project_machine_codings`): on each
+    segment a human coded or read, what a model fitted without that segment's
+    transcript coded there, at the thresholds pre-coding uses. Suggestions
+    never count as the machine's codings (the machine suggests only where no
+    human has coded, so they would overlap the humans on no unit).
     """
     human = [c for c in coders if c != machine_name]
     codings = project.codings()
-    known = set(codings["coder"])
+    reviewed = project.reviewed(uncoded=True)
+    known = set(codings["coder"]) | set(reviewed["coder"])
     unknown = [c for c in human if c not in known]
     if unknown:
         raise CodingError(f"no codings by {', '.join(unknown)} in {project.path}; coders with codings: "
                           f"{', '.join(sorted(known)) or 'none'}")
     frame = codings[codings["coder"].isin(human)]
+    parts = [frame, _blank_rows(reviewed[reviewed["coder"].isin(human)], frame.columns)]
     if machine_name in coders:
-        sugg = project.suggestions()
-        sugg = sugg[sugg["score"] >= threshold]
-        if sugg.empty:
-            raise CodingError(f"no machine suggestions scoring >= {threshold} in {project.path}; run "
-                              "`qdakit precode` first or lower --threshold")
-        segs = project.segments()[["id", "transcript_id"]].rename(columns={"id": "segment_id"})
-        machine = sugg.merge(segs, on="segment_id")[["segment_id", "transcript_id", "code"]].copy()
-        machine["coder"] = machine_name
-        machine["start"] = pd.array([pd.NA] * len(machine), dtype="Int64")
-        machine["end"] = pd.array([pd.NA] * len(machine), dtype="Int64")
-        machine["id"] = -(sugg["id"].to_numpy())
-        machine["memo"] = ""
-        frame = pd.concat([frame, machine[[c for c in frame.columns if c in machine.columns]]],
-                          ignore_index=True)
-    return frame
+        machine = project.machine_codings()
+        if machine.empty:
+            raise CodingError(f"no machine codings in {project.path}; make them with `qdakit agree -c "
+                              f"{(human or ['JR'])[0]} -c machine` (which cross-validates the machine first) or "
+                              "qdakit.suggest.crossval.project_machine_codings(project)")
+        parts.append(_blank_rows(machine.assign(coder=machine_name), frame.columns))
+    out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts[1:]) else frame
+    return out.reset_index(drop=True)
+
+
+def _blank_rows(rows: pd.DataFrame, columns: pd.Index) -> pd.DataFrame:
+    """``rows`` (segment_id, transcript_id, code?, coder) with the other coding columns empty."""
+    out = pd.DataFrame({"segment_id": rows["segment_id"].to_numpy(), "transcript_id": rows["transcript_id"].to_numpy(),
+                        "code": rows["code"].to_numpy() if "code" in rows.columns else None,
+                        "coder": rows["coder"].to_numpy()})
+    for col in columns:
+        if col not in out.columns:
+            out[col] = pd.array([pd.NA] * len(out), dtype="Int64") if col in ("id", "start", "end", "supersedes") \
+                else None
+    return out[list(columns)]
 
 
 def agreement(
@@ -81,7 +94,6 @@ def agreement(
     by: str = "code",
     codes: Sequence[str] | None = None,
     metrics: Sequence[str] = ("percent", "cohen", "krippendorff", "gwet_ac1"),
-    threshold: float = 0.5,
     units: str = "coded_by_all",
 ) -> pd.DataFrame:
     """Agreement between coders on a project.
@@ -89,21 +101,21 @@ def agreement(
     Parameters
     ----------
     project : Project
-    coders : names of two or more coders (``"machine"`` = the suggestions)
+    coders : names of two or more coders (``"machine"`` = the machine's out-of-fold codings,
+        see :func:`codings_for`)
     level : ``"segment"`` (presence of each code on each segment) or
         ``"character"`` (as NVivo's coding comparison: characters coded or not)
     by : ``"code"`` (a row per code plus a pooled row), ``"transcript"``,
         ``"question"`` or any attribute column (segment level only)
     codes : restrict to these codes (default: every code either coder used)
     metrics : segment level: any of :data:`qdakit.agreement.METRICS`
-    threshold : score from which a suggestion counts as the machine's coding
-    units : ``"coded_by_all"`` (segments each coder coded), ``"coded_by_any"``
+    units : ``"coded_by_all"`` (segments each coder coded or read), ``"coded_by_any"``
         or ``"all"`` (every non-researcher segment)
     """
     segments = project.segments()
     if units == "all":
         segments = segments[~segments["is_researcher"]]
-    codings = codings_for(project, coders, threshold=threshold)
+    codings = codings_for(project, coders)
     if level == "segment":
         return segment_agreement(segments, codings, list(coders), codes=codes, by=by, metrics=metrics,
                                  units=units)
@@ -111,7 +123,7 @@ def agreement(
         if by != "code":
             raise ValueError("character-level agreement is reported per code and transcript; use --by code")
         lengths = {t.id: len(t.text) for t in project.iter_transcripts()}
-        return character_agreement(lengths, segments, codings, list(coders), codes=codes)
+        return character_agreement(lengths, segments, codings[codings["code"].notna()], list(coders), codes=codes)
     raise ValueError(f"level {level!r}: use 'segment' or 'character'")
 
 
@@ -120,7 +132,6 @@ def disagreement_table(
     coders: Sequence[str],
     *,
     codes: Sequence[str] | None = None,
-    threshold: float = 0.5,
 ) -> pd.DataFrame:
     """Each segment where the coders differ, with its text, each coder's codes and the definitions.
 
@@ -130,7 +141,7 @@ def disagreement_table(
     """
     codebook = pd.DataFrame([{"name": c.name, "description": c.description} for c in project.codebook],
                             columns=["name", "description"])
-    table = disagreements(project.segments(), codings_for(project, coders, threshold=threshold),
+    table = disagreements(project.segments(), codings_for(project, coders),
                           list(coders), codebook, codes=codes)
     table["agreed_codes"] = ""
     return table

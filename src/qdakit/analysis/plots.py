@@ -194,3 +194,31 @@ def theme_map(X: np.ndarray, labels: Sequence[int] | np.ndarray, titles: Mapping
               title_fontsize=8)
     return fig
 __all__ += ["theme_map"]
+
+
+def learning_curves(curve: pd.DataFrame, *, title: str = "Machine vs human coders, by human codings learned from"
+                    ) -> Figure:
+    """One line per code: the machine's kappa with the humans against the human codings it learned from.
+
+    ``curve`` has columns code, codings, kappa (as
+    :func:`qdakit.analysis.machine.machine_learning_curve` returns); codes
+    whose kappa is undefined throughout are left out.
+    """
+    keep = curve.groupby("code")["kappa"].transform(lambda k: k.notna().any())
+    data = curve[keep]
+    codes = list(dict.fromkeys(data["code"]))
+    fig, ax = plt.subplots(figsize=(8.5, 3.6), layout="constrained")
+    palette = plt.get_cmap("tab10" if len(codes) <= 10 else "tab20").colors  # type: ignore[attr-defined]
+    for i, code in enumerate(codes):
+        sub = data[data["code"] == code].sort_values("codings")
+        ax.plot(sub["codings"], sub["kappa"], marker="o", ms=3.5, lw=1.4, color=palette[i % len(palette)],
+                label=_wrap(code, 30))
+    ax.axhline(0, color=_GREY, lw=0.8, ls="--")
+    ax.set_xlabel("human codings of the code learned from (mean over folds)", fontsize=8)
+    ax.set_ylabel("Cohen's kappa, machine vs humans", fontsize=8)
+    ax.set_title(title, fontsize=10)
+    ax.tick_params(labelsize=7.5)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+    return fig
+__all__ += ["learning_curves"]

@@ -113,7 +113,10 @@ def build_report(
     by : the grouping of the per-group theme charts (``question`` for focus
         groups; any attribute such as ``sector``); groups without a value are left out
     coder : count and quote this coder's codings only (default: all coders)
-    agreement_coders : two or more coders to report agreement for
+    agreement_coders : two or more coders to report agreement for; with ``"machine"``
+        among them, the section "Machine and human coders" judges the machine's
+        cross-validated codings against the others
+        (:func:`qdakit.analysis.machine.machine_section`)
     anonymiser : an :class:`~qdakit.analysis.anonymise.Anonymiser` for the quotes
         (default: one built for the project with the bundled spaCy model)
     embedder : embedder for choosing typical quotes (default: bundled model)
@@ -206,9 +209,14 @@ def build_report(
         parts.append(f"<img alt='waves' src='{_png(plots.waves_bars(change, waves=waves))}'>")
         parts.append(_table(change))
 
-    if agreement_coders:
+    from qdakit.agreement.reliability import MACHINE
+
+    asked = list(agreement_coders or ())
+    humans = [c for c in asked if c != MACHINE]  # the machine gets a section of its own, below
+    if humans and (len(humans) >= 2 or MACHINE not in asked):
         from qdakit.agreement.reliability import agreement
 
+        agreement_coders = humans
         table = agreement(project, agreement_coders, metrics=("percent", "cohen", "krippendorff", "gwet_ac1"))
         parts.append(f"<h2>Agreement: {html.escape(' vs '.join(agreement_coders))}</h2>")
         fig = plots.agreement_bars(table, title="Cohen's kappa per code (segment level)")
@@ -219,6 +227,11 @@ def build_report(
                  "krippendorff": "Krippendorff's alpha", "gwet_ac1": "Gwet's AC1"}
         shown = table[[c for c in cols if c in table.columns]].rename(columns=names)
         parts.append(_table(shown, floats="{:.3f}"))
+
+    if MACHINE in asked:
+        from qdakit.analysis.machine import machine_section
+
+        parts += machine_section(project, humans, embedder=embedder, png=_png, table=_table)
 
     anonymiser = anonymiser if anonymiser is not None else Anonymiser.for_project(project)
     quotes = exemplar_quotes(project, n=quotes_per_theme, coder=coder, embedder=embedder, anonymiser=anonymiser,

@@ -118,7 +118,8 @@ def fit_batch_suggester(project: Project, *, embedder: Any = None, calibration: 
             "calibration files were given. Code a few segments first, or pass files to calibrate on.")
     codings = project.codings()[["segment_id", "code", "coder"]]
     rej = project.suggestions(status="rejected")[["segment_id", "code"]].reset_index(drop=True)
-    return CodeSuggester(embedder, **params).fit(segments, project.codebook, codings, rej, context=context)
+    return CodeSuggester(embedder, **params).fit(segments, project.codebook, codings, rej, context=context,
+                                                 reviewed=project.reviewed())
 
 
 # --------------------------------------------------------------------------------------

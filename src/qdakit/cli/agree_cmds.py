@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,13 +14,14 @@ from qdakit.cli.common import (
     DEFAULT_PROJECT,
     ProjectOpt,
     console,
+    err,
 )
 
 
 @app.command()
 def agree(
     coders: Annotated[list[str], typer.Option("--coders", "-c", help="Two or more coders; 'machine' = the "
-                                                                      "suggestions scoring >= --threshold.")],
+                                                                      "machine's cross-validated codings.")],
     project: ProjectOpt = DEFAULT_PROJECT,
     level: Annotated[str, typer.Option(help="'segment' or 'character' (as NVivo's coding comparison).")] = "segment",
     by: Annotated[str, typer.Option(help="'code', 'transcript', 'question' or any attribute (e.g. wave).")] = "code",
@@ -27,16 +29,24 @@ def agree(
         "--metric", "-m", help="percent, cohen, scott, fleiss, krippendorff, gwet_ac1, brennan_prediger "
                                "(repeatable).")] = None,
     code: Annotated[Optional[list[str]], typer.Option("--code", help="Only these codes (repeatable).")] = None,
-    threshold: Annotated[float, typer.Option(help="Score from which a suggestion is the machine's coding.")] = 0.5,
+    refresh_machine: Annotated[bool, typer.Option(
+        "--refresh-machine", help="Cross-validate the machine again even if its stored codings are current.")]
+    = False,
+    folds: Annotated[int, typer.Option(help="Folds (grouped by transcript) of the machine's cross-validation.")] = 5,
     units: Annotated[str, typer.Option(help="coded_by_all, coded_by_any, or all segments.")] = "coded_by_all",
     out: Annotated[Optional[Path], typer.Option(
         "--out", "-o", help="Write the disagreement table (.csv or .xlsx) for the resolution meeting.")] = None,
 ) -> None:
-    """Agreement between coders (human-human or machine-human), per code and pooled."""
-    import warnings
+    """Agreement between coders (human-human or machine-human), per code and pooled.
+
+    With -c machine the machine is one more coder: on each segment a human coded
+    or read, its coding comes from a model fitted without that segment's transcript
+    (cross-validation grouped by transcript, at the thresholds precode uses), and a
+    second table judges it per code against the humans' agreement with each other.
+    """
 
     from qdakit.agreement import METRICS
-    from qdakit.agreement.reliability import agreement, disagreement_table
+    from qdakit.agreement.reliability import MACHINE, agreement, disagreement_table
     from qdakit.errors import UndefinedStatisticWarning
 
     if len(coders) < 2:
@@ -46,11 +56,13 @@ def agree(
     if bad:
         raise typer.BadParameter(f"unknown metric {', '.join(bad)}; choose from {', '.join(METRICS)}",
                                  param_hint="--metric")
+    verdict = None
     with _open(project) as p, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UndefinedStatisticWarning)
-        table = agreement(p, coders, level=level, by=by, codes=code, metrics=metrics, threshold=threshold,
-                          units=units)
-        dis = disagreement_table(p, coders, codes=code, threshold=threshold) if out else None
+        if MACHINE in coders:
+            verdict = _machine_coder(p, [c for c in coders if c != MACHINE], code, folds, refresh_machine)
+        table = agreement(p, coders, level=level, by=by, codes=code, metrics=metrics, units=units)
+        dis = disagreement_table(p, coders, codes=code) if out else None
     keep = ([table.columns[0], "n_units", "all_present", "only_a", "only_b", *metrics] if level == "segment"
             else ["code", "transcript_id", "agreement", "kappa", "u_alpha"])
     short = {"n_units": "units", "all_present": "both", "only_a": f"{coders[0]} only",
@@ -62,12 +74,48 @@ def agree(
     if undefined:
         console.print(f"[dim]NaN = undefined ({len(undefined)} cases, e.g. a code used by no one or by "
                       "everyone on every unit).[/dim]")
+    if verdict is not None:
+        _print_verdict(verdict)
     if dis is not None and out is not None:
         from qdakit.io.output import write_table
 
         write_table(dis, out, sheet_name="disagreements")
         console.print(f"Wrote {len(dis)} disagreements to {out}. Fill in 'agreed_codes' at the meeting, then "
                       f"[cyan]qdakit resolve {out} --coder NAME[/cyan].")
+
+
+def _machine_coder(p, humans: list[str], codes: Optional[list[str]], folds: int,  # noqa: ANN001 - Project
+                   refresh: bool):  # noqa: ANN202 - DataFrame or None
+    """Make (or reuse) the machine's out-of-fold codings; the per-code verdict when humans are named."""
+    from qdakit.agreement.reliability import MACHINE, codings_for
+    from qdakit.agreement.verdict import machine_verdict
+    from qdakit.suggest.crossval import project_machine_codings
+
+    err.print("Cross-validating the machine coder (grouped by transcript) ...")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the fold suggesters' notes are for precode
+        machine = project_machine_codings(p, refresh=refresh, n_splits=folds)
+    err.print(f"Machine codings of {machine['segment_id'].nunique()} segments from {machine['fold'].nunique()} "
+              f"folds ({machine['run'].iloc[0]}).")
+    if not humans:
+        return None
+    return machine_verdict(codings_for(p, [*humans, MACHINE]), humans, MACHINE, codes=codes)
+
+
+def _print_verdict(verdict) -> None:  # noqa: ANN001 - DataFrame
+    from qdakit.analysis.machine import verdict_display
+
+    view = verdict_display(verdict)
+    view["verdict"] = [v if v in ("as humans", "no human level", "undefined") else f"! {v}" for v in view["verdict"]]
+    humans = verdict.attrs["humans"]
+    _print_frame(view, title=f"Is the machine as good as a second coder? (vs {', '.join(humans)}; Cohen's kappa)")
+    weak = ["guessing", "below humans", "never applied", "only the machine"]
+    flagged = verdict.loc[verdict["verdict"].isin(weak), "code"].tolist()
+    if flagged:
+        console.print(f"[yellow]flagged (!):[/yellow] on {len(flagged)} code(s) the machine is guessing, below the "
+                      f"humans, silent or alone: {', '.join(flagged)}. Code more segments of them, or keep them "
+                      "human-only.",
+                      highlight=False)
 
 
 @app.command()

@@ -65,17 +65,22 @@ def codebook_export(
 @codings_app.command("import")
 def codings_import(
     files: Annotated[list[Path], typer.Argument(help="CSV/Excel: transcript, code, coder, and segment_id "
-                                                     "or quote (+ speaker).")],
+                                                     "or quote (+ speaker); an empty code = read, no code "
+                                                     "applies.")],
     project: ProjectOpt = DEFAULT_PROJECT,
     coder: Annotated[Optional[str], typer.Option(help="Coder name when the file has no coder column.")] = None,
 ) -> None:
     """Import human codings from spreadsheets, all or nothing."""
-    from qdakit.io.codings import read_codings
+    from qdakit.io.codings import import_codings, read_codings
 
     with _open(project) as p:
-        codings = [c for f in files for c in read_codings(p, f, coder=coder)]
-        added = p.add_codings(codings)  # identical ones already in the project are not added twice
-    console.print(f"Imported {len(added)} codings ({len(codings) - len(added)} were already in the project).")
+        before = len(p.reviewed())
+        total = sum(len(read_codings(p, f, coder=coder)) for f in files)
+        added = import_codings(p, files, coder=coder)  # identical ones already in the project are not added twice
+        read = len(p.reviewed()) - before
+    already = f" ({total - len(added)} were already in the project)" if total > len(added) else ""
+    console.print(f"Imported {len(added)} codings{already}" + (
+        f"; marked {read} segment(s) as read (rows with an empty code: no code applies)." if read else "."))
 
 
 @codings_app.command("list")
@@ -109,3 +114,20 @@ def codings_list(
     console.print(table)
     if len(shown) < len(codings):
         console.print(f"[dim]... {len(codings) - len(shown)} more (-n 0 shows all)[/dim]")
+
+
+@codings_app.command("reviewed")
+def codings_reviewed(
+    segments: Annotated[list[str], typer.Argument(help="Segment ids, e.g. P02_VCS_Yr2#17.")],
+    coder: Annotated[str, typer.Option(help="The human coder who read them.")],
+    project: ProjectOpt = DEFAULT_PROJECT,
+) -> None:
+    """Record that a coder read these segments; where they coded nothing, no code applies.
+
+    Such segments are negatives for every code when the machine learns, and units
+    of agreement (every code absent) for that coder.
+    """
+    with _open(project) as p:
+        added = p.mark_reviewed(segments, coder)
+    console.print(f"Marked {added} segment(s) as read by {coder}"
+                  + (f" ({len(set(segments)) - added} were already)." if added < len(set(segments)) else "."))

@@ -27,7 +27,8 @@ def report(
     = "question",
     coder: Annotated[Optional[str], typer.Option(help="Count and quote only this coder's codings.")] = None,
     agreement: Annotated[Optional[list[str]], typer.Option(
-        "--agreement", help="Coders to report agreement for (repeat: --agreement JR --agreement SM).")] = None,
+        "--agreement", help="Coders to report agreement for (repeat: --agreement JR --agreement SM); add "
+                            "--agreement machine for the section 'Machine and human coders'.")] = None,
     terms: TermsOpt = None,
     keep: KeepOpt = None,
     ner: NerOpt = "all",

@@ -31,6 +31,9 @@ def precode(
     min_similarity: Annotated[float, typer.Option(
         help="Codes not yet learned from codings are suggested only above this cosine to their definition.")]
     = 0.3,
+    verdict: Annotated[bool, typer.Option(
+        "--verdict/--no-verdict", help="Judge each code's machine coding against the human coders (cross-"
+                                       "validated by transcript: a few more fits).")] = True,
 ) -> None:
     """Suggest codes for every segment no human has coded: resumable after interruption.
 
@@ -61,18 +64,55 @@ def precode(
             console.print(f"[yellow]note:[/yellow] {w.message}", highlight=False)
     if not report.code_report.empty:
         frame = report.code_report.reset_index()
-        cols = ["code", "mode", "positives", "transcripts", "threshold", "cv_precision", "cv_recall", "note"]
+        cols = ["code", "mode", "positives", "transcripts", "threshold", "cv_precision", "cv_recall", "vs humans",
+                "note"]
+        if verdict:
+            frame = frame.merge(_verdicts(project, device, dict(target_precision=target_precision,
+                                                                min_examples=min_examples,
+                                                                zero_shot_min_similarity=min_similarity)),
+                                on="code", how="left")
         _print_frame(frame[[c for c in cols if c in frame.columns]], title="How each code is suggested")
+        if "vs humans" in frame.columns:
+            console.print("[dim]vs humans: the machine's cross-validated codings judged against the human coders "
+                          "(! = guessing, below the humans, never applied or applied by the machine alone; "
+                          "details: qdakit agree -c NAME -c machine).[/dim]")
+    if getattr(suggester, "negative_rule_", None):
+        console.print(f"[dim]Negatives: {suggester.negative_rule_}.[/dim]", highlight=False)
+    if report.superseded:
+        console.print(f"{report.superseded} pending suggestions of earlier models on these segments were "
+                      "superseded (kept, not shown for review).")
     console.print(f"Pre-coded {report.done} segments ({report.skipped} already done) with {report.model}: "
                   f"{report.suggestions} suggestions in {report.seconds:.1f} s. Review them with "
                   "[cyan]qdakit review --coder NAME[/cyan].")
+
+
+def _verdicts(project, device: str, params: dict):  # noqa: ANN001, ANN202 - Path, DataFrame
+    """code -> verdict of the machine against the human coders ('' where it cannot be judged yet)."""
+    import warnings
+
+    import pandas as pd
+
+    from qdakit.analysis.machine import machine_vs_humans
+    from qdakit.errors import CodingError
+    from qdakit.suggest.precode import default_embedder
+
+    with _open(project) as p, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            v = machine_vs_humans(p, embedder=default_embedder(p, device=device), **params)
+        except CodingError as exc:
+            err.print(f"No verdict against the human coders yet: {exc}")
+            return pd.DataFrame({"code": [], "vs humans": []})
+    marks = [x if x in ("as humans", "no human level", "undefined") else f"! {x}" for x in v["verdict"]]
+    return pd.DataFrame({"code": v["code"], "vs humans": marks})
 
 
 @app.command()
 def suggestions(
     project: ProjectOpt = DEFAULT_PROJECT,
     n: Annotated[int, typer.Option("-n", help="How many to show.")] = 20,
-    status: Annotated[str, typer.Option(help="pending, accepted or rejected.")] = "pending",
+    status: Annotated[str, typer.Option(help="pending (the latest model's, to review), accepted, rejected or "
+                                             "superseded (earlier models', kept for history).")] = "pending",
     min_score: Annotated[float, typer.Option(help="Only suggestions scoring at least this.")] = 0.0,
 ) -> None:
     """List machine suggestions with their scores and reasons, best first."""
@@ -176,7 +216,10 @@ def review(
     project: ProjectOpt = DEFAULT_PROJECT,
     min_score: Annotated[float, typer.Option(help="Only suggestions scoring at least this.")] = 0.0,
 ) -> None:
-    """Review suggestions one by one (keys: a accept, r reject, c recode, s skip, q quit).
+    """Review suggestions one by one (keys: a accept, r reject, c recode, n no code applies, s skip, q quit).
+
+    n rejects every pending suggestion on the segment and records that you read
+    it and no code applies (a negative for every code).
 
     Each decision is saved at once.
     """
@@ -191,7 +234,10 @@ def review(
                    .sort_values(["_pos", "score"], ascending=[True, False]))
         names = list(p.codebook.names)
         decided = 0
+        settled: set[str] = set()  # segments answered with "no code applies"
         for r in pending.itertuples():
+            if r.segment_id in settled:
+                continue
             seg = segs.loc[r.segment_id]
             prev = segs[(segs.transcript_id == seg.transcript_id) & (segs["index"] == seg["index"] - 1)]
             console.rule(escape(f"{r.segment_id}  ({decided} decided, {len(pending) - decided} left)"))
@@ -201,8 +247,8 @@ def review(
             console.print(f"[bold]{escape(str(seg['speaker']))}[/bold]: {escape(seg['text'])}")
             console.print(f"Suggestion: [green]{escape(r.code)}[/green] (score {r.score:.2f})\n"
                           f"[dim]{escape(str(r.reason))}[/dim]")
-            key = Prompt.ask(escape("[a]ccept [r]eject re[c]ode [s]kip [q]uit"), choices=["a", "r", "c", "s", "q"],
-                             default="s", console=console)
+            key = Prompt.ask(escape("[a]ccept [r]eject re[c]ode [n]o code applies [s]kip [q]uit"),
+                             choices=["a", "r", "c", "n", "s", "q"], default="s", console=console)
             if key == "q":
                 break
             if key == "a":
@@ -217,6 +263,12 @@ def review(
                 with p.transaction():
                     p.reject(int(r.id), coder)
                     p.code(r.segment_id, names[int(pick) - 1], coder, memo=f"recoded suggestion {r.id}")
+            elif key == "n":
+                with p.transaction():
+                    for sid in pending.loc[pending["segment_id"] == r.segment_id, "id"]:
+                        p.reject(int(sid), coder)
+                    p.mark_reviewed([r.segment_id], coder)
+                settled.add(r.segment_id)
             if key != "s":
                 decided += 1
     console.print(f"{decided} decisions saved as {coder}.")

@@ -6,6 +6,12 @@ passage of one segment (whitespace may differ), optionally with ``speaker``
 to disambiguate. A quote-based coding keeps the quote's span (character
 offsets), so character-level agreement can use it. ``memo`` is optional.
 
+A row with an **empty code** says the coder read that segment and no code
+applies (:meth:`Project.mark_reviewed`): the segment becomes a negative for
+every code and a unit of agreement. An optional ``reviewed`` column
+(``yes``/``true``/``1``/``x``) marks a coded row's segment as read too.
+Entirely blank rows are skipped.
+
 All rows are checked before anything is written; an error names the file and
 row and says how to fix it.
 """
@@ -50,8 +56,19 @@ def _read_frame(path: Path) -> pd.DataFrame:
 
 
 def read_codings(project: Project, path: str | Path, *, coder: str | None = None) -> list[Coding]:
-    """Match each row of a codings spreadsheet to a segment; returns unsaved codings."""
-    p = Path(path)
+    """Match each row of a codings spreadsheet to a segment; returns unsaved codings.
+
+    Rows with an empty code (read, no code applies) are checked but not
+    returned; :func:`import_codings` stores them as reviewed marks.
+    """
+    return _read(project, Path(path), coder)[0]
+
+
+_YES = {"yes", "y", "true", "1", "x"}
+
+
+def _read(project: Project, p: Path, coder: str | None) -> tuple[list[Coding], list[tuple[str, str]]]:
+    """The codings of a file, and the (segment id, coder) pairs it marks as read."""
     df = _read_frame(p)
     needed = {"code"} | ({"coder"} if coder is None else set())
     missing = needed - set(df.columns)
@@ -66,12 +83,13 @@ def read_codings(project: Project, path: str | Path, *, coder: str | None = None
         names[t.name.casefold()] = t.id
         names[t.id.casefold()] = t.id
     out: list[Coding] = []
+    read: list[tuple[str, str]] = []
     for i, row in enumerate(df.to_dict("records"), start=2):
         where = f"{p}, line {i}"
+        if not any(str(v).strip() for v in row.values()):
+            continue
         code = row["code"].strip()
-        if not code:
-            raise CodingError(f"{where}: empty code")
-        if code not in codebook:
+        if code and code not in codebook:
             raise CodingError(f"{where}: code {code!r} is not in the project's codebook; load a codebook that "
                               "has it (`qdakit codebook load`) or fix the spelling")
         who = (row.get("coder") or coder or "").strip()
@@ -85,18 +103,21 @@ def read_codings(project: Project, path: str | Path, *, coder: str | None = None
                 raise CodingError(f"{where}: no segment {row['segment_id'].strip()!r} in the project; copy the "
                                   "segment_id from `qdakit export --quotes`, or give transcript and quote "
                                   "instead") from None
-            out.append(Coding(seg.id, code, who, memo=memo))
-            continue
-        tkey = row.get("transcript", "").strip().casefold()
-        if tkey not in names:
-            raise CodingError(f"{where}: transcript {row.get('transcript')!r} is not in the project; "
-                              f"known: {', '.join(sorted(names)[:10])}")
-        tid = names[tkey]
-        if tid not in segs_by_t:
-            segs_by_t[tid] = list(project.iter_segments(tid))
-        seg, start, end = _locate(segs_by_t[tid], row["quote"], row.get("speaker", ""), where)
-        out.append(Coding(seg.id, code, who, start, end, memo))
-    return out
+            start, end = None, None
+        else:
+            tkey = row.get("transcript", "").strip().casefold()
+            if tkey not in names:
+                raise CodingError(f"{where}: transcript {row.get('transcript')!r} is not in the project; "
+                                  f"known: {', '.join(sorted(names)[:10])}")
+            tid = names[tkey]
+            if tid not in segs_by_t:
+                segs_by_t[tid] = list(project.iter_segments(tid))
+            seg, start, end = _locate(segs_by_t[tid], row["quote"], row.get("speaker", ""), where)
+        if code:
+            out.append(Coding(seg.id, code, who, start, end, memo))
+        if not code or str(row.get("reviewed", "")).strip().casefold() in _YES:
+            read.append((seg.id, who))
+    return out, read
 
 
 def _locate(segments: Sequence[Segment], quote: str, speaker: str, where: str) -> tuple[Segment, int, int]:
@@ -121,6 +142,20 @@ def _locate(segments: Sequence[Segment], quote: str, speaker: str, where: str) -
 
 
 def import_codings(project: Project, paths: Sequence[str | Path], *, coder: str | None = None) -> list[Coding]:
-    """Read and store the codings of several files in one transaction."""
-    codings = [c for p in paths for c in read_codings(project, p, coder=coder)]
-    return project.add_codings(codings)
+    """Read and store the codings (and reviewed marks) of several files in one transaction.
+
+    Returns the stored codings; the rows with an empty code are stored as
+    reviewed marks (:meth:`Project.reviewed`).
+    """
+    codings: list[Coding] = []
+    read: dict[str, list[str]] = {}
+    for path in paths:
+        found, marks = _read(project, Path(path), coder)
+        codings += found
+        for sid, who in marks:
+            read.setdefault(who, []).append(sid)
+    with project.transaction():
+        added = project.add_codings(codings)
+        for who, ids in read.items():
+            project.mark_reviewed(ids, who)
+    return added

@@ -44,13 +44,14 @@ from qdakit.model import (
     utcnow,
 )
 from qdakit.project import guard, store
+from qdakit.project.coders import CoderRecords
 from qdakit.project.store import _sha, _ts
 from qdakit.project.suggestions import SuggestionStore
 
 __all__ = ["Project"]
 
 
-class Project(SuggestionStore):
+class Project(SuggestionStore, CoderRecords):
     """Open a project with :meth:`create` or :meth:`open`, not the constructor.
 
     Machine suggestions and the pre-coding checkpoints are read and written through the methods of

@@ -31,7 +31,7 @@ from qdakit.project.guard import PROTECT_STEP, verify
 
 __all__ = ["SCHEMA_VERSION", "connect", "use_wal", "open_checked", "initialise", "check_version", "transaction"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: statements taking a project from version N to N + 1, applied on open
 _MIGRATIONS: dict[int, list[str]] = {
@@ -62,6 +62,25 @@ _MIGRATIONS: dict[int, list[str]] = {
     # (REPLACE over a coding, a changed id, deleting or replacing what a coding points to,
     # with foreign keys off too); see qdakit.project.guard.
     4: PROTECT_STEP,
+    # --- step 5: the machine as a coder (issue 17): reviewed marks, cross-validated machine
+    # codings, superseded suggestions
+    5: [
+        # "I read this segment": with no coding by that coder, it means "no code applies"
+        "CREATE TABLE IF NOT EXISTS reviewed (segment_id TEXT NOT NULL REFERENCES segments(id), "
+        "coder TEXT NOT NULL CHECK (length(trim(coder)) > 0), created TEXT NOT NULL, "
+        "PRIMARY KEY (segment_id, coder))",
+        # the machine coder's out-of-fold codings, for agreement only (never suggestions, never
+        # human codings); code_guid NULL: the machine read the segment and applied no code
+        "CREATE TABLE IF NOT EXISTS machine_codings (id INTEGER PRIMARY KEY AUTOINCREMENT, run TEXT NOT NULL, "
+        "segment_id TEXT NOT NULL REFERENCES segments(id), code_guid TEXT, "
+        "score REAL, model TEXT NOT NULL, fold INTEGER NOT NULL, labels TEXT NOT NULL, created TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS machine_codings_segment ON machine_codings(segment_id)",
+        # a pending suggestion of an earlier model, re-judged by a newer one: hidden from review and
+        # export, kept for history (a table beside suggestions: their status CHECK cannot be altered
+        # in place, and every statement here stays safe to run twice)
+        "CREATE TABLE IF NOT EXISTS superseded_suggestions (suggestion_id INTEGER PRIMARY KEY "
+        "REFERENCES suggestions(id), model TEXT NOT NULL, superseded_at TEXT NOT NULL)",
+    ],
 }
 
 _SCHEMA = """

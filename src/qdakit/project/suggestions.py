@@ -33,6 +33,8 @@ class SuggestionStore:
         def code(self, segment_id: str, code: str, coder: str, *, start: int | None = None,
                  end: int | None = None, memo: str = "") -> Coding: ...
 
+        def coding(self, coding_id: int) -> Coding: ...
+
     def add_suggestions(self, suggestions: Iterable[Suggestion]) -> int:
         """Store machine suggestions (pending); never touches human codings."""
         items = list(suggestions)
@@ -53,24 +55,55 @@ class SuggestionStore:
                 [(s.segment_id, guids[s.code], float(s.score), s.model, s.reason, _ts(s.created)) for s in items])
         return len(items)
 
+    #: a pending suggestion that a newer model has re-judged shows as "superseded" (recorded in a table
+    #: beside suggestions, not as a stored status: the status CHECK of older project files cannot change)
+    _STATUS = ("CASE WHEN s.status = 'pending' AND s.id IN (SELECT suggestion_id FROM superseded_suggestions) "
+               "THEN 'superseded' ELSE s.status END")
+
     def suggestion(self, suggestion_id: int) -> Suggestion:
         row = self._con.execute(
-            "SELECT s.*, c.name AS code FROM suggestions s JOIN codes c ON c.guid = s.code_guid "
+            f"SELECT s.*, {self._STATUS} AS shown, c.name AS code, x.model AS superseded_by FROM suggestions s "
+            "JOIN codes c ON c.guid = s.code_guid LEFT JOIN superseded_suggestions x ON x.suggestion_id = s.id "
             "WHERE s.id = ?", (suggestion_id,)).fetchone()
         if row is None:
             raise CodingError(f"no suggestion with id {suggestion_id} in {self.path}")
         return Suggestion(row["segment_id"], row["code"], row["score"], row["model"], row["reason"],
-                          row["status"], datetime.fromisoformat(row["created"]), row["id"], row["decided_by"])
+                          row["shown"], datetime.fromisoformat(row["created"]), row["id"],
+                          row["decided_by"] or row["superseded_by"])
 
     def suggestions(self, status: str | None = None) -> pd.DataFrame:
-        """Machine suggestions. Columns: id, segment_id, code, score, model, reason, status, decided_by, coding_id."""
-        sql = ("SELECT s.id, s.segment_id, c.name AS code, s.score, s.model, s.reason, s.status, "
+        """Machine suggestions. Columns: id, segment_id, code, score, model, reason, status, decided_by, coding_id.
+
+        ``status``: ``"pending"`` (to review: the latest model's), ``"accepted"``,
+        ``"rejected"``, ``"superseded"`` (pending ones re-judged by a newer model:
+        kept for history, never reviewed nor exported) or None for all.
+        """
+        sql = (f"SELECT s.id, s.segment_id, c.name AS code, s.score, s.model, s.reason, {self._STATUS} AS status, "
                "s.created, s.decided_by, s.coding_id FROM suggestions s JOIN codes c ON c.guid = s.code_guid")
         params: list[str] = []
         if status is not None:
-            sql += " WHERE s.status = ?"
+            sql += f" WHERE {self._STATUS} = ?"
             params.append(status)
         return pd.read_sql_query(sql + " ORDER BY s.id", self._con, params=params)
+
+    def supersede_suggestions(self, segment_ids: Iterable[str], model: str) -> int:
+        """Mark the pending suggestions of other models on these segments as superseded by ``model``.
+
+        Called when ``model`` has judged the segments afresh (a new pre-coding
+        run): their older pending suggestions are kept for history but no longer
+        shown for review nor exported, so a segment never shows the same code
+        twice. Decided suggestions (accepted, rejected) stay as they are.
+        Returns how many were superseded.
+        """
+        ids, now, n = list(dict.fromkeys(str(s) for s in segment_ids)), _ts(utcnow()), 0
+        with store.transaction(self._con) as con:
+            for b in range(0, len(ids), 500):
+                part = ids[b:b + 500]
+                n += con.execute(
+                    "INSERT OR IGNORE INTO superseded_suggestions SELECT id, ?, ? FROM suggestions WHERE status = "
+                    f"'pending' AND model != ? AND segment_id IN ({','.join('?' * len(part))})",
+                    [model, now, model, *part]).rowcount
+        return n
 
     def accept(self, suggestion_id: int, coder: str, *, memo: str = "") -> Coding:
         """A named human coder accepts a suggestion: it becomes that coder's coding.
@@ -85,7 +118,7 @@ class SuggestionStore:
             raise CodingError("accepting a suggestion needs a named human coder (coder='JR')")
         with store.transaction(self._con) as con:
             s = self._decidable(suggestion_id)
-            coding = self.code(s.segment_id, s.code, coder, memo=memo)
+            coding = self.code(s.segment_id, s.code, coder, memo=memo)  # an identical coding is not made twice
             self._decide(con, suggestion_id, "accepted", coder, coding.id)
         return coding
 
@@ -107,6 +140,9 @@ class SuggestionStore:
 
     def _decidable(self, suggestion_id: int) -> Suggestion:
         s = self.suggestion(suggestion_id)
+        if s.status == "superseded":
+            raise CodingError(f"suggestion {suggestion_id} was superseded by {s.decided_by}, which judged its "
+                              "segment afresh; review that model's suggestions (`qdakit suggestions`)")
         if s.status != "pending":
             raise CodingError(f"suggestion {suggestion_id} was already {s.status} by {s.decided_by}")
         return s

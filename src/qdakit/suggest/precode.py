@@ -39,6 +39,7 @@ class PrecodeReport:
     skipped: int = 0  # already done by an earlier run with the same model
     done: int = 0  # pre-coded in this run
     suggestions: int = 0
+    superseded: int = 0  # pending suggestions of earlier models on the segments pre-coded now
     seconds: float = 0.0
     code_report: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -54,7 +55,8 @@ def fit_suggester(project: Project, *, embedder: Any = None, **params: Any) -> A
         raise CodingError(f"{project.path}: the project has no codebook; load one with `qdakit codebook load`")
     data = project_frames(project)
     suggester = CodeSuggester(embedder if embedder is not None else default_embedder(project), **params)
-    return suggester.fit(data.segments, project.codebook, data.codings, data.rejections, context=data.context)
+    return suggester.fit(data.segments, project.codebook, data.codings, data.rejections, context=data.context,
+                         reviewed=data.reviewed)
 
 
 def precode(
@@ -68,7 +70,12 @@ def precode(
     progress: Callable[[int, int], None] | None = None,
     **params: Any,
 ) -> PrecodeReport:
-    """Suggest codes for every participant segment no human has coded yet.
+    """Suggest codes for every participant segment no human has coded (or marked reviewed) yet.
+
+    Re-running with a new model (after more coding, or other settings)
+    supersedes the earlier models' pending suggestions on the segments it
+    pre-codes: they are kept for history but not reviewed nor exported, so a
+    segment never shows the same code twice.
 
     Parameters
     ----------
@@ -85,7 +92,8 @@ def precode(
     if suggester is None:
         suggester = fit_suggester(project, embedder=embedder, **params)
     data = project_frames(project)
-    todo = data.segments[~data.segments["id"].isin(suggester.coded_ids_)]
+    read = set(data.reviewed["segment_id"]) if data.reviewed is not None else set()
+    todo = data.segments[~data.segments["id"].isin(suggester.coded_ids_) & ~data.segments["id"].isin(read)]
     if transcripts:
         wanted = set(transcripts)
         todo = todo[todo["transcript_id"].isin(wanted) | todo["transcript"].isin(wanted)]
@@ -100,6 +108,8 @@ def precode(
         chunk = remaining.iloc[start:start + chunk_size]
         suggestions = suggester.suggest(chunk, top_k=top_k, context=data.context)
         with project.transaction():
+            # this model judged the chunk afresh: earlier models' pending suggestions there give way
+            report.superseded += project.supersede_suggestions(chunk["id"], suggester.model_id_)
             report.suggestions += project.add_suggestions(suggestions)
             project.mark_precoded(chunk["id"], suggester.model_id_)
         report.done += len(chunk)

@@ -31,7 +31,9 @@ code and it counts as reviewed: with ``negatives="transcript"`` (default), it
 lies in a transcript with human codings, no later than the last coded segment
 of that transcript (coders work through a transcript in order; the rest is not
 read yet); with ``negatives="segment"``, it has a coding of another code. A
-rejected suggestion is always a negative for its code.
+rejected suggestion is always a negative for its code, and so is, for every code it
+was not coded with, a segment a human marked reviewed (``fit(..., reviewed=...)``:
+"I read it and no code applies"); ``negative_rule_`` says which rule a fit used.
 
 Examples
 --------
@@ -159,6 +161,11 @@ class CodeSuggester(BaseEstimator):
         ``qdakit-suggest:<embedder id>:<fit hash>``, stored on every suggestion.
     coded_ids_ : frozenset of str
         Segments with a human coding at fit time.
+    reviewed_ids_ : frozenset of str
+        Segments marked reviewed (read by a human) at fit time.
+    negative_rule_ : str
+        Which segments served as negatives: the ``negatives`` rule, and how
+        many segments marked reviewed were added to it.
     code_prior_ : pandas.Series
         Share of the reviewed segments coded with each code (used by :meth:`predict`).
 
@@ -242,7 +249,8 @@ class CodeSuggester(BaseEstimator):
 
     # ---------------------------------------------------------------------- fit
     def fit(self, segments: pd.DataFrame, codebook: Codebook, codings: pd.DataFrame | None = None,
-            rejections: pd.DataFrame | None = None, *, context: pd.DataFrame | None = None) -> CodeSuggester:
+            rejections: pd.DataFrame | None = None, *, context: pd.DataFrame | None = None,
+            reviewed: pd.DataFrame | None = None) -> CodeSuggester:
         """Learn prototypes, per-code classifiers and thresholds.
 
         Parameters
@@ -261,6 +269,10 @@ class CodeSuggester(BaseEstimator):
             Where neighbouring turns are looked up (same columns as
             ``segments``); default ``segments``. Pass all of a project's
             segments here when ``segments`` holds only the ones to code.
+        reviewed : DataFrame, optional
+            Segments a human read (column ``segment_id``), e.g. marked with
+            :meth:`Project.mark_reviewed`: negatives for every code they were
+            not coded with, whatever ``negatives`` says (see ``negative_rule_``).
 
         Returns
         -------
@@ -298,14 +310,20 @@ class CodeSuggester(BaseEstimator):
         self.coded_ids_ = frozenset(set().union(*pos.values()))
         self.known_pairs_ = {(i, c) for c in names for i in pos[c] | rej[c]}
         row_of = {sid: k for k, sid in enumerate(prep.ids)}
-        if self.negatives == "transcript":  # reviewed: up to the last coded segment of each transcript
+        read = set(() if reviewed is None else reviewed["segment_id"].astype(str))
+        self.reviewed_ids_ = frozenset(read & set(row_of))
+        if self.negatives == "transcript":  # reviewed: up to the last coded (or read) segment of each transcript
             last: dict[Any, float] = {}
-            for i in self.coded_ids_:
+            for i in self.coded_ids_ | self.reviewed_ids_:
                 g, o = prep.groups[row_of[i]], prep.order[row_of[i]]
                 last[g] = max(last.get(g, o), o)
             pool = {k for k in range(len(prep)) if prep.groups[k] in last and prep.order[k] <= last[prep.groups[k]]}
         else:
             pool = {row_of[i] for i in self.coded_ids_}
+        pool |= {row_of[i] for i in self.reviewed_ids_}
+        self.negative_rule_ = {"transcript": "transcript: uncoded segments up to the last coded one of each "
+                               "transcript", "segment": "segment: segments coded with another code"}[self.negatives] \
+            + (f"; and {len(self.reviewed_ids_)} segments marked reviewed" if self.reviewed_ids_ else "")
         train_rows = sorted(pool | {row_of[i] for c in names for i in rej[c]})
         has_groups = "transcript_id" in segments.columns
 
@@ -385,7 +403,8 @@ class CodeSuggester(BaseEstimator):
                                     for c in names})
         self.fit_segments_ = prep
         params = {k: v for k, v in self.get_params(deep=False).items() if k != "embedder"}
-        self.model_id_ = f"qdakit-suggest:{self.embedder_.model_id}:{fit_hash(params, prep, codebook, pos, rej)}"
+        labels = {**rej, "\x00reviewed": set(self.reviewed_ids_)} if self.reviewed_ids_ else rej
+        self.model_id_ = f"qdakit-suggest:{self.embedder_.model_id}:{fit_hash(params, prep, codebook, pos, labels)}"
         return self
 
     # ------------------------------------------------------------------ scoring

@@ -156,6 +156,7 @@ class TrainingData(NamedTuple):
     context: pd.DataFrame  # every segment, for neighbouring turns
     codings: pd.DataFrame  # active human codings: segment_id, code, coder
     rejections: pd.DataFrame  # rejected suggestions: segment_id, code
+    reviewed: pd.DataFrame | None = None  # segments marked reviewed: segment_id, coder
 
 
 def project_frames(project: Project) -> TrainingData:
@@ -167,7 +168,8 @@ def project_frames(project: Project) -> TrainingData:
     >>> embedder = CachedEmbedder(SentenceTransformerEmbedder(),
     ...                           EmbeddingCache.for_project(project.path))  # doctest: +SKIP
     >>> s = CodeSuggester(embedder).fit(data.segments, project.codebook, data.codings,
-    ...                                 data.rejections, context=data.context)  # doctest: +SKIP
+    ...                                 data.rejections, context=data.context,
+    ...                                 reviewed=data.reviewed)  # doctest: +SKIP
     >>> todo = data.segments[~data.segments["id"].isin(s.coded_ids_)]  # doctest: +SKIP
     >>> project.add_suggestions(s.suggest(todo, context=data.context))  # doctest: +SKIP
     """
@@ -176,7 +178,8 @@ def project_frames(project: Project) -> TrainingData:
     codings = project.codings()[["segment_id", "code", "coder"]]
     sugg = project.suggestions(status="rejected")
     rejections = sugg[["segment_id", "code"]].reset_index(drop=True)
-    return TrainingData(segments, context, codings, rejections)
+    reviewed = project.reviewed()[["segment_id", "coder"]]
+    return TrainingData(segments, context, codings, rejections, reviewed)
 
 
 def _clip(text: str, words: int) -> str:
