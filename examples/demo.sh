@@ -8,7 +8,7 @@ OUT=demo-output
 mkdir -p "$OUT"
 export QDAKIT_PROJECT="$OUT/study.qdakit"
 
-qdakit init "$QDAKIT_PROJECT" --force
+qdakit init "$QDAKIT_PROJECT" --force --yes-delete-codings  # the demo replaces its own output (a .bak is kept)
 # interviews: .vtt, .docx and .txt; speakers joined to participants.csv (sector, wave, role)
 qdakit import "$STUDY/interviews" --attributes "$STUDY/participants.csv"
 # the focus group: each segment learns which of the 8 questions it answers

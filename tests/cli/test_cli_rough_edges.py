@@ -36,7 +36,7 @@ def proj(tmp_path):
 def test_review_prompt_is_escaped_and_segments_in_natural_order(proj):
     r = runner.invoke(app, ["review", "--coder", "JR", "-p", str(proj)], input="s\ns\ns\n")
     assert r.exit_code == 0, r.output
-    assert "[a]ccept [r]eject re[c]ode [s]kip [q]uit" in r.output
+    assert "[a]ccept [r]eject re[c]ode [n]o code applies [s]kip [q]uit" in r.output
     assert "ccept eject" not in r.output
     order = [int(m) for m in re.findall(r"t#(\d+)  \(\d+ decided", r.output)]
     assert order == [9, 75, 114]

@@ -64,7 +64,10 @@ def test_codings_reviewed_and_review_no_code_applies(study):
     assert r.exit_code == 0, r.output
     assert "2 segments marked reviewed" in r.output.replace("\n", " ")
     with Project.open(study) as p:
-        first = p.suggestions(status="pending").sort_values(["segment_id", "score"], ascending=[True, False])
+        pending = p.suggestions(status="pending")
+        parts = pending["segment_id"].str.rsplit("#", n=1)  # review goes in natural order: t4#5 before t4#11
+        first = pending.assign(_t=parts.str[0], _i=parts.str[1].astype(int)).sort_values(
+            ["_t", "_i", "score"], ascending=[True, True, False])
         seg = first["segment_id"].iloc[0]
         n_on_seg = int((first["segment_id"] == seg).sum())
     r = runner.invoke(app, ["review", "--coder", "AB", "-p", str(study)], input="n\nq\n")

@@ -78,7 +78,7 @@ def codings_import(
         total = sum(len(read_codings(p, f, coder=coder)) for f in files)
         added = import_codings(p, files, coder=coder)  # identical ones already in the project are not added twice
         read = len(p.reviewed()) - before
-    already = f" ({total - len(added)} were already in the project)" if total > len(added) else ""
+    already = f" ({max(total - len(added), 0)} were already in the project)"
     console.print(f"Imported {len(added)} codings{already}" + (
         f"; marked {read} segment(s) as read (rows with an empty code: no code applies)." if read else "."))
 

@@ -12,7 +12,7 @@ from rich.console import Console
 
 # a terminal keeps its own width, and so does output whose width is set ($COLUMNS); other piped output
 # (logs, CI) gets room for the agreement tables
-console = Console() if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit() else Console(width=120)
+console = Console() if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit() else Console(width=200)
 err = Console(stderr=True)
 
 ProjectOpt = Annotated[

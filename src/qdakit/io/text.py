@@ -286,7 +286,9 @@ class _Parser:
 
     def _is_title(self, i: int) -> bool:
         """A short line alone between blank lines, among the first three non-blank lines, with only
-        titles, headings or legend lines before it."""
+        titles, headings or legend lines before it, and something after it (a title titles text)."""
+        if not any(self.lines[j].strip() for j in range(i + 1, len(self.lines))):
+            return False
         nonblank = [j for j in range(i) if self.lines[j].strip()]
         if len(nonblank) >= 3:
             return False
