@@ -111,6 +111,16 @@ def test_classify_needs_enough_codings():
     assert set(content.classify_themes(big, by="question", min_total=100)["class"]) == {content.TOO_FEW}
 
 
+def test_themes_that_all_hold_the_same_count_are_not_all_called_minor():
+    import pandas as pd
+    freq = pd.DataFrame({"question": ["Q1"] * 3 + ["Q2"] * 3, "theme": list("abcabc"),
+                         "count": [9, 9, 9, 12, 8, 7]})
+    out = content.classify_themes(freq, by="question")
+    assert list(out["class"]) == [content.ALL_EQUAL] * 3 + ["major", "minor", "minor"]
+    overall = content.classify_themes(freq[freq["question"] == "Q1"], by=None)
+    assert set(overall["class"]) == {content.ALL_EQUAL}
+
+
 def test_bootstrap_counts_bracket_the_counts(study):
     b = content.bootstrap_counts(study, coder="JR", n_boot=300, seed=1)
     assert (b["low"] <= b["count"]).all() and (b["count"] <= b["high"]).all()

@@ -34,10 +34,11 @@ from qdakit.errors import CodingError
 from qdakit.project import Project
 
 __all__ = ["coded_units", "frequencies", "summarise", "classify_themes", "wave_change", "cooccurrence",
-           "bootstrap_counts", "check_grouping", "groupings", "TOO_FEW", "MIN_CODINGS_TO_CLASSIFY"]
+           "bootstrap_counts", "check_grouping", "groupings", "ALL_EQUAL", "TOO_FEW", "MIN_CODINGS_TO_CLASSIFY"]
 
 _RULES = ("participant", "segment")
 #: The class of a theme in a group with too few codings to call any theme major or minor.
+ALL_EQUAL = "all equal: no theme stands out"
 TOO_FEW = "too few codings to classify"
 #: Fewest codings (after the counting rule) a group needs before its themes are called major or minor.
 MIN_CODINGS_TO_CLASSIFY = 20
@@ -155,13 +156,19 @@ def classify_themes(freq: pd.DataFrame, *, by: str | Sequence[str] | None = "que
     A group whose themes hold fewer than ``min_total`` codes in all is not
     classified: its themes get :data:`TOO_FEW` ("too few codings to
     classify"), since with counts such as 1, 1, 1, 0, 0 "major" says nothing.
+    A group whose themes all hold the same count gets :data:`ALL_EQUAL`: no theme
+    stands out, and calling them all "minor" would mislead.
     """
     keys = _keys(by)
     grouped = freq.groupby(keys)["count"] if keys else None
     mean = grouped.transform("mean") if grouped is not None else freq["count"].mean()
     sd = grouped.transform("std") if grouped is not None else freq["count"].std()
     total = grouped.transform("sum") if grouped is not None else freq["count"].sum()
-    cls = np.where(np.asarray(total) < min_total, TOO_FEW, np.where(freq["count"] > mean, "major", "minor"))
+    same = np.isclose(np.asarray(freq["count"], dtype=float), np.asarray(mean, dtype=float))
+    equal = (pd.Series(same, index=freq.index).groupby([freq[k] for k in keys]).transform("all") if keys
+             else pd.Series(bool(same.all()), index=freq.index))
+    cls = np.where(np.asarray(total) < min_total, TOO_FEW,
+                   np.where(np.asarray(equal), ALL_EQUAL, np.where(freq["count"] > mean, "major", "minor")))
     return freq.assign(mean=mean, sd=sd, **{"class": cls})
 
 

@@ -195,6 +195,8 @@ def build_report(
                 parts.append(f"<p>Major themes: <span class='minor'>too few codings to classify "
                              f"({int(sub['count'].sum())} codes; at least {content.MIN_CODINGS_TO_CLASSIFY} "
                              "needed)</span></p>")
+            elif (sub["class"] == content.ALL_EQUAL).all():
+                parts.append("<p>Major themes: <span class='minor'>none: every theme holds the same count</span></p>")
             else:
                 major = ", ".join(sub[sub["class"] == "major"]["theme"])
                 parts.append(f"<p>Major themes: <span class='major'>{html.escape(major) or 'none'}</span></p>")
