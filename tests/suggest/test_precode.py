@@ -149,3 +149,27 @@ def test_cli_suggest_explain_and_next(tmp_path, monkeypatch):
     r = runner.invoke(app, ["next", "-n", "3", "-p", str(path)])
     assert r.exit_code == 0, r.output
     assert "Code these next" in r.output and r.output.count("t2#") + r.output.count("t3#") >= 3
+
+
+class _CountingEmbedder(FakeEmbedder):
+    """A FakeEmbedder that records every text it embeds."""
+
+    def __init__(self) -> None:
+        super().__init__(dim=128)
+        self.seen: list[str] = []
+
+    def encode(self, texts, *, batch_size=None, show_progress=False):
+        self.seen += list(texts)
+        return super().encode(texts, batch_size=batch_size, show_progress=show_progress)
+
+
+def test_precode_of_chosen_transcripts_embeds_only_what_it_needs(tmp_path):
+    p = partnership_project(tmp_path / "p.qdakit", n_transcripts=5)
+    _code_two_transcripts(p)  # t0, t1 coded; t2, t3, t4 not
+    emb = _CountingEmbedder()
+    report = precode(p, embedder=emb, transcripts=["t3"])
+    assert report.segments == 6 and report.done == 6 and report.fit_seconds > 0
+    assert report.seconds >= report.fit_seconds
+    sources = {t.rsplit("(", 1)[-1].rstrip(")") for t in emb.seen if t.endswith(")")}
+    assert sources == {"0", "1", "3"}  # the coded transcripts and the chosen one; never t2 or t4
+    assert set(p.suggestions()["segment_id"].str.split("#").str[0]) <= {"t3"}
