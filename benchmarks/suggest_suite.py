@@ -37,7 +37,7 @@ Learning curve: the same folds with only 20, 50, 100 (answers, AnnoMI: transcrip
 training units coded; the fit still sees the held-out units' texts uncoded, as
 ``qdakit precode`` does.
 
-Usage: ``python benchmarks/suggest_suite.py [--quick] [--data DIR] [--cache FILE]``.
+Usage: ``python benchmarks/suggest_suite.py [--quick] [--data DIR] [--cache FILE] [--embedder e5]``.
 ``--quick`` (a smoke run of every step): AnnoMI therapist on 10 transcripts, shuffle_music
 2 folds on 100 answers, one proctoring file, no learning curve. Embeddings are cached in
 ``benchmarks/.cache/suite.embeddings.sqlite`` (git-ignored). Ends with one line::
@@ -65,7 +65,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import cohen_kappa_score
 
 from qdakit import Code, Codebook
-from qdakit.embed import CachedEmbedder, EmbeddingCache, LongTextWarning, SentenceTransformerEmbedder
+from qdakit.embed import CachedEmbedder, E5Embedder, EmbeddingCache, LongTextWarning, SentenceTransformerEmbedder
 from qdakit.suggest import CodeSuggester, SuggesterWarning
 from qdakit.suggest.precode import DEFAULT_TOP_K
 
@@ -279,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DATA, help="folder holding annomi/, shuffle_music/, proctoring/")
     ap.add_argument("--cache", type=Path, default=CACHE, help="embedding cache (SQLite) file")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--embedder", choices=("minilm", "e5"), default="minilm",
+                    help="minilm: the default all-MiniLM-L6-v2; e5: multilingual-e5-small (E5Embedder), for "
+                         "the suggester and the embedding baseline alike")
     ap.add_argument("--save", type=Path, help="also pickle the table's rows here (with per-code kappas)")
     args = ap.parse_args(argv)
     if not (args.data / "shuffle_music").exists():
@@ -287,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore", LongTextWarning)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     started = time.perf_counter()
-    embedder = CachedEmbedder(SentenceTransformerEmbedder(device=args.device), EmbeddingCache(args.cache))
+    base = E5Embedder() if args.embedder == "e5" else SentenceTransformerEmbedder(device=args.device)
+    embedder = CachedEmbedder(base, EmbeddingCache(args.cache))
     q = args.quick
     rows: list[dict] = []
     for role in ["therapist"] if q else ["therapist", "client"]:
