@@ -23,7 +23,7 @@ Reported next to it, on the same utterances:
   from a codebook of one-line definitions, and from the same definitions with
   three example quotes per code (prototype = max-sim over them, or their
   mean), and ablations (no context, previous and next turn, no lexical features);
-* at the suggester's own thresholds (target precision 0.8): the share of
+* at the suggester's own thresholds (default: best F1 per code in cross-validation): the share of
   utterances that get a suggestion and how often it is the coders' majority code.
 
 Embeddings are cached in ``benchmarks/.cache/annomi.embeddings.sqlite``
@@ -260,7 +260,7 @@ def run_task(role: str, data: Path, embedder, quick: bool, rng: np.random.Genera
             p2, _, s2 = run_suggester(task, embedder, all_tids, **params)
             add(f"CodeSuggester, {label}", n_all, p2, s2)
     cov, prec = coverage(task, model)
-    rows.append({"task": role, "method": f"  at its thresholds (target precision 0.8): {cov:.0%} of utterances "
+    rows.append({"task": role, "method": f"  at its default thresholds: {cov:.0%} of utterances "
                  f"get a suggestion, {prec:.0%} of them the coders' majority code",
                  "train_transcripts": n_all, "kappa": np.nan, "sd": np.nan, "seconds": np.nan})
     print(f"{role}: {len(task.test)} held-out utterances x {task.test.shape[1]} coders; "

@@ -190,3 +190,27 @@ def test_reviewed_segments_are_negatives_and_not_precoded(tmp_path):
     report = precode(p, suggester=marked)
     assert report.segments == 10  # t2 and t3's 12 participant turns, less the two read ones
     assert not set(p.suggestions()["segment_id"]) & {"t2#1", "t2#3"}
+
+
+class _CountingEmbedder(FakeEmbedder):
+    """A FakeEmbedder that records every text it embeds."""
+
+    def __init__(self) -> None:
+        super().__init__(dim=128)
+        self.seen: list[str] = []
+
+    def encode(self, texts, *, batch_size=None, show_progress=False):
+        self.seen += list(texts)
+        return super().encode(texts, batch_size=batch_size, show_progress=show_progress)
+
+
+def test_precode_of_chosen_transcripts_embeds_only_what_it_needs(tmp_path):
+    p = partnership_project(tmp_path / "p.qdakit", n_transcripts=5)
+    _code_two_transcripts(p)  # t0, t1 coded; t2, t3, t4 not
+    emb = _CountingEmbedder()
+    report = precode(p, embedder=emb, transcripts=["t3"])
+    assert report.segments == 6 and report.done == 6 and report.fit_seconds > 0
+    assert report.seconds >= report.fit_seconds
+    sources = {t.rsplit("(", 1)[-1].rstrip(")") for t in emb.seen if t.endswith(")")}
+    assert sources == {"0", "1", "3"}  # the coded transcripts and the chosen one; never t2 or t4
+    assert set(p.suggestions()["segment_id"].str.split("#").str[0]) <= {"t3"}

@@ -197,7 +197,9 @@ def test_thresholds_meet_the_target_precision_on_held_out_data() -> None:
         results[target] = (hits / max(len(sugg), 1), hits / n_pos, len(sugg))
         assert (s.code_report_["cv_precision"] >= target - 1e-9).all()
     prec8, _, n8 = results[0.8]
-    assert n8 > 30 and prec8 >= 0.72  # roughly the target on data the thresholds never saw
+    # roughly the target on data the thresholds never saw (0.719 here with the class-balanced
+    # default classifier, 0.72+ without: the bound was 0.72 before class weights)
+    assert n8 > 30 and prec8 >= 0.70
     assert results[0.6][2] >= n8  # a lower target suggests at least as much
 
 
@@ -247,15 +249,16 @@ def test_zero_shot_prototypes_use_examples(how: str) -> None:
     assert P.idxmax(axis=1).tolist() == ["meetings", "funding"]
 
 
-def test_code_without_definition_is_unplaceable() -> None:
+def test_code_without_definition_is_scored_by_its_name_with_a_warning() -> None:
     cb = CODEBOOK.with_code(Code("trust"))
     segs, cods = make_data(4, 20)
     with pytest.warns(UnplaceableCodeWarning, match="trust"):
         s = CodeSuggester(FakeEmbedder()).fit(segs, cb, cods)
-    assert any("trust" in d for d in s.diagnostics_)
-    assert s.code_report_.loc["trust", "mode"] == "none" and np.isinf(s.thresholds_["trust"])
-    assert "trust" not in {x.code for x in s.suggest(segs)}
-    assert (s.predict_proba(segs)["trust"] == 0).all()
+    assert any("trust" in d and "name alone" in d for d in s.diagnostics_)
+    row = s.code_report_.loc["trust"]
+    assert row["mode"] == "zero-shot" and "name only" in row["note"] and np.isfinite(s.thresholds_["trust"])
+    assert s.prototypes_.texts[s.prototypes_.codes.index("trust")] == ("trust",)
+    assert (s.predict_proba(segs)["trust"] > 0).all()
 
 
 def test_codings_from_one_transcript_stay_zero_shot() -> None:
@@ -411,17 +414,31 @@ def test_project_frames_and_suggestions_round_trip(project: Project) -> None:
     assert rejected not in {(x.segment_id, x.code) for x in s2.suggest(data.segments, context=data.context)}
 
 
-def test_zero_shot_needs_real_similarity_not_just_a_relative_win() -> None:
-    """Small talk must not be suggested a code because it is least unlike it (softmax is relative)."""
-    segs = pd.DataFrame({"id": ["a", "b"], "text": ["we meet every month at the meeting", "yes all fine thanks"]})
+def test_zero_shot_scores_are_per_code_so_a_segment_gets_none_or_several() -> None:
+    """Not a softmax across codes: small talk scores low for every code, a turn on both topics high for both."""
+    talk = ["yes all fine thanks", "okay good", "sure why not", "hello there", "right right", "thank you so much",
+            "nice weather today", "see you soon", "that is nice", "ha ha indeed", "well well", "i see"]
+    meet = ["we meet every month at the meeting", "the monthly meeting is where we meet",
+            "we meet at the meeting each month"]
+    money = ["money and grants are short", "the grants ran out so money is short", "short of money and grants"]
+    both = ["we meet every month at the meeting about money and grants"]
+    texts = talk + meet + money + both
+    segs = pd.DataFrame({"id": [f"s{i}" for i in range(len(texts))], "text": texts})
     cb = Codebook([Code("meetings", description="we meet at the monthly meeting"),
                    Code("funding", description="money and grants are short")])
-    loose = quiet_fit(CodeSuggester(FakeEmbedder(dim=256), zero_shot_threshold=0.5, zero_shot_min_similarity=-1.0),
-                      segs, cb)
-    strict = quiet_fit(CodeSuggester(FakeEmbedder(dim=256), zero_shot_threshold=0.5, zero_shot_min_similarity=0.3),
+    s = quiet_fit(CodeSuggester(FakeEmbedder(dim=256), zero_shot_threshold=0.1), segs, cb)
+    P = s.predict_proba(segs)
+    assert P.loc[[f"s{i}" for i in range(len(talk))]].to_numpy().max() < 0.1
+    assert (P.loc[f"s{len(texts) - 1}"] > 0.1).all()  # several codes at once
+    got: dict[str, set[str]] = {}
+    for x in s.suggest(segs):
+        got.setdefault(x.segment_id, set()).add(x.code)
+    assert not any(f"s{i}" in got for i in range(len(talk)))  # none for small talk
+    assert got[f"s{len(texts) - 1}"] == {"meetings", "funding"}
+    # a floor on the raw cosine is still available
+    strict = quiet_fit(CodeSuggester(FakeEmbedder(dim=256), zero_shot_threshold=0.1, zero_shot_min_similarity=0.99),
                        segs, cb)
-    assert "b" in {x.segment_id for x in loose.suggest(segs)}
-    assert {x.segment_id for x in strict.suggest(segs)} == {"a"}
+    assert not strict.suggest(segs)
 
 
 _TFIDF_TEXT = st.text(alphabet="ab cD?!.,'\u00e9\u00df1_-\n", max_size=40)
@@ -515,3 +532,61 @@ def test_all_codes_scored_at_once_match_each_model_scored_alone():
     alone = np.column_stack([calibrated(clf, cal, X) for clf, cal in models])
     assert np.array_equal(together, alone)  # to the last bit: same arithmetic, same precision
     assert np.array_equal(calibrated_many(models[3:], X)[:, 0], alone[:, 3])
+
+
+# -- defaults that serve a researcher (issue 18) ---------------------------------------------
+def test_best_f1_threshold_is_the_cut_with_the_highest_f1() -> None:
+    from qdakit.suggest.zeroshot import best_f1_threshold
+
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3])
+    y = np.array([1, 1, 0, 1, 0, 0, 0])
+    cut, f1 = best_f1_threshold(scores, y)
+    assert 0.5 < cut < 0.6 and f1 == pytest.approx(2 * 3 / (4 + 3))  # take the top four
+    assert best_f1_threshold(scores, np.zeros(7, int))[0] == np.inf
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1), st.booleans()), min_size=1, max_size=30))
+def test_best_f1_threshold_beats_every_other_cut(pairs: list[tuple[float, bool]]) -> None:
+    from qdakit.suggest.zeroshot import best_f1_threshold
+
+    s, y = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs], dtype=int)
+    cut, f1 = best_f1_threshold(s, y)
+    if not y.any():
+        return
+    pred = s >= cut
+    assert f1 == pytest.approx(2 * (pred & (y == 1)).sum() / (pred.sum() + y.sum()))
+    for t in s:
+        other = s >= t
+        assert 2 * (other & (y == 1)).sum() / (other.sum() + y.sum()) <= f1 + 1e-12
+
+
+def test_default_thresholds_agree_with_the_coder_and_target_precision_stays_an_option() -> None:
+    segs, cods = make_data(8, 30, seed=3, label_noise=0.15, confusion=0.3)
+    agree = quiet_fit(CodeSuggester(FakeEmbedder()), segs, CODEBOOK, cods)
+    sure = quiet_fit(CodeSuggester(FakeEmbedder(), target_precision=0.95), segs, CODEBOOK, cods)
+    rep, rep_sure = agree.code_report_, sure.code_report_
+    assert set(rep["mode"]) <= {"supervised", "blended"} and np.isfinite(agree.thresholds_).all()
+    assert (rep["cv_kappa"] > 0.3).all()
+    # asking for few, sure suggestions: higher precision, lower recall (or no suggestion at all)
+    for code in CODEBOOK.names:
+        if np.isfinite(sure.thresholds_[code]):
+            assert rep_sure.loc[code, "cv_precision"] >= 0.95 - 1e-9
+            assert rep_sure.loc[code, "cv_recall"] <= rep.loc[code, "cv_recall"] + 1e-9
+    assert len(agree.suggest(segs)) >= len(sure.suggest(segs))
+
+
+def test_zero_shot_calibration_is_learned_from_the_projects_codings() -> None:
+    segs, cods = make_data(6, 20, seed=4)
+    s = quiet_fit(CodeSuggester(FakeEmbedder()), segs, CODEBOOK, cods)
+    assert s.zs_calibrator_.fitted and s.zs_calibrator_.positives == len(cods.drop_duplicates(["segment_id", "code"]))
+    unfitted = quiet_fit(CodeSuggester(FakeEmbedder()), segs, CODEBOOK)
+    assert not unfitted.zs_calibrator_.fitted and unfitted.zs_calibrator_.threshold == 0.5
+
+
+def test_a_code_not_learned_yet_says_how_many_more_codings_it_needs() -> None:
+    segs, cods = make_data(6, 20, seed=5)
+    few = pd.concat([cods[cods["code"] != "meetings"], cods[cods["code"] == "meetings"].head(2)])
+    s = quiet_fit(CodeSuggester(FakeEmbedder(), min_examples=5), segs, CODEBOOK, few)
+    note = s.code_report_.loc["meetings", "note"]
+    assert s.code_report_.loc["meetings", "mode"] == "zero-shot" and "3 more coding(s)" in note

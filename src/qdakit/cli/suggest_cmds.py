@@ -23,14 +23,17 @@ from qdakit.cli.common import (
 def precode(
     project: ProjectOpt = DEFAULT_PROJECT,
     transcript: Annotated[Optional[list[str]], typer.Option(help="Only these transcripts (repeatable).")] = None,
-    target_precision: Annotated[float, typer.Option(help="Precision each code's threshold aims for.")] = 0.8,
+    target_precision: Annotated[Optional[float], typer.Option(
+        help="Aim each code's threshold at this precision (few, sure suggestions). Default: the threshold "
+             "that agreed best with the human coder in cross-validation.")] = None,
     min_examples: Annotated[int, typer.Option(help="Codings a code needs before it is learned.")] = 5,
-    top_k: Annotated[int, typer.Option(help="At most this many suggestions per segment.")] = 3,
+    top_k: Annotated[Optional[int], typer.Option(
+        help="At most this many suggestions per segment. Default: every code above its threshold.")] = None,
     chunk_size: Annotated[int, typer.Option(help="Segments per checkpoint.")] = 256,
     device: Annotated[str, typer.Option(help="cpu, cuda or mps for the embedding model.")] = "cpu",
-    min_similarity: Annotated[float, typer.Option(
-        help="Codes not yet learned from codings are suggested only above this cosine to their definition.")]
-    = 0.3,
+    min_similarity: Annotated[Optional[float], typer.Option(
+        help="Codes not yet learned from codings are suggested only above this cosine to their definition "
+             "(default: no floor; their calibrated score decides).")] = None,
     verdict: Annotated[bool, typer.Option(
         "--verdict/--no-verdict", help="Judge each code's machine coding against the human coders (cross-"
                                        "validated by transcript: a few more fits).")] = True,
@@ -40,6 +43,7 @@ def precode(
     This pre-codes transcripts already in the project. To import and pre-code many
     files at once (with the fast embedders, or on a Dask cluster), use qdakit batch.
     """
+    import time
     import warnings
 
     from qdakit.suggest.precode import default_embedder, fit_suggester
@@ -47,10 +51,14 @@ def precode(
 
     with _open(project) as p, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        err.print("Fitting the suggester on the human codings ...")
-        suggester = fit_suggester(p, embedder=default_embedder(p, device=device),
+        err.print("Fitting the suggester on the human codings"
+                  + (f" and embedding {len(transcript)} chosen transcript(s) ..." if transcript else " ..."))
+        started = time.perf_counter()
+        suggester = fit_suggester(p, embedder=default_embedder(p, device=device), transcripts=transcript,
                                   target_precision=target_precision, min_examples=min_examples,
-                                  zero_shot_min_similarity=min_similarity)
+                                  zero_shot_min_similarity=min_similarity, verbose=True)
+        fit_seconds = time.perf_counter() - started
+        suggester.set_params(verbose=False)  # the pre-coding bar below counts the rest
         with _progress() as bar:
             task = bar.add_task("Pre-coding", total=None)
 
@@ -64,8 +72,8 @@ def precode(
             console.print(f"[yellow]note:[/yellow] {w.message}", highlight=False)
     if not report.code_report.empty:
         frame = report.code_report.reset_index()
-        cols = ["code", "mode", "positives", "transcripts", "threshold", "cv_precision", "cv_recall", "vs humans",
-                "note"]
+        cols = ["code", "mode", "positives", "transcripts", "threshold", "cv_precision", "cv_recall", "cv_kappa",
+                "vs humans", "note"]
         if verdict:
             frame = frame.merge(_verdicts(project, device, dict(target_precision=target_precision,
                                                                 min_examples=min_examples,
@@ -82,7 +90,8 @@ def precode(
         console.print(f"{report.superseded} pending suggestions of earlier models on these segments were "
                       "superseded (kept, not shown for review).")
     console.print(f"Pre-coded {report.done} segments ({report.skipped} already done) with {report.model}: "
-                  f"{report.suggestions} suggestions in {report.seconds:.1f} s. Review them with "
+                  f"{report.suggestions} suggestions; fitting took {fit_seconds:.1f} s, pre-coding "
+                  f"{report.seconds:.1f} s, {time.perf_counter() - started:.1f} s in all. Review them with "
                   "[cyan]qdakit review --coder NAME[/cyan].")
 
 

@@ -9,7 +9,8 @@ empty segment has no meaning to place, and a silent zero vector would make it
 segments (the suggester) drop them first and say so.
 
 Modules: :mod:`~qdakit.embed.base` (protocol, hash, errors),
-:mod:`~qdakit.embed.sentence` (sentence-transformers), :mod:`~qdakit.embed.cache`,
+:mod:`~qdakit.embed.sentence` (sentence-transformers), :mod:`~qdakit.embed.e5` (multilingual),
+:mod:`~qdakit.embed.cache`,
 :mod:`~qdakit.embed.fake`, :mod:`~qdakit.embed.build` (building fast models),
 :mod:`~qdakit.embed.tokens` and :mod:`~qdakit.embed.fast` (fast embedders).
 
@@ -34,12 +35,15 @@ from qdakit.embed.base import (
     text_hash,
 )
 from qdakit.embed.cache import CachedEmbedder, EmbeddingCache, project_embedder
+from qdakit.embed.e5 import E5_MODEL_ID, E5Embedder
 from qdakit.embed.fake import FakeEmbedder
 from qdakit.embed.sentence import SentenceTransformerEmbedder, pool_chunks, split_token_ranges
 
 __all__ = [
     "DEFAULT_MODEL_ID",
+    "E5_MODEL_ID",
     "CachedEmbedder",
+    "E5Embedder",
     "Embedder",
     "EmbeddingCache",
     "EmptyTextError",

@@ -5,7 +5,7 @@ Modules, in the order a fit uses them: :mod:`~qdakit.suggest.zeroshot` (prototyp
 codebook), :mod:`~qdakit.suggest.features` (segments to feature rows),
 :mod:`~qdakit.suggest.training` (labels from codings, examples, project frames),
 :mod:`~qdakit.suggest.fitting` (one code: cross-validation, calibration, threshold),
-:mod:`~qdakit.suggest.suggester` (the estimator), :mod:`~qdakit.suggest.active` (what to code
+:mod:`~qdakit.suggest.suggester` (the estimator), :mod:`~qdakit.suggest.explain` (why a segment scores what it does), :mod:`~qdakit.suggest.active` (what to code
 next) and :mod:`~qdakit.suggest.precode` (pre-coding a project, bulk accept: its function
 :func:`~qdakit.suggest.precode.precode` is not re-exported here, where the name is the module).
 """

@@ -32,8 +32,13 @@ __all__ = ["FeatureBuilder", "Prepared", "default_classifier", "prepare"]
 
 
 def default_classifier() -> LogisticRegression:
-    """L2 logistic regression; its scores are Platt-calibrated on grouped out-of-fold predictions."""
-    return LogisticRegression(C=1.0, max_iter=3000)
+    """L2 logistic regression, classes weighted to balance; Platt-calibrated on grouped out-of-fold scores.
+
+    Balanced class weights (``benchmarks/suggest_suite.py``): shuffle_music mean kappa
+    0.402 against 0.387 unweighted, proctoring 0.225 against 0.199; AnnoMI, with four
+    frequent codes, 0.713 against 0.722. The calibration undoes the shift in scores.
+    """
+    return LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced")
 
 
 # --------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import StratifiedGroupKFold
 
+from qdakit.suggest.zeroshot import best_f1_threshold
+
 if TYPE_CHECKING:
     pass
 
@@ -35,6 +37,7 @@ class CodeFit:
     cv_recall: float
     n_folds: int
     oof_score: np.ndarray  # blended out-of-fold scores (NaN where a fold could not be fitted)
+    cv_kappa: float = float("nan")  # Cohen's kappa of the out-of-fold decisions at the threshold
 
 
 def _raw(clf: Any, X: sparse.csr_matrix) -> np.ndarray:
@@ -118,7 +121,7 @@ def choose_threshold(scores: np.ndarray, y: np.ndarray, target: float,
 
 
 def fit_code(X: sparse.csr_matrix, y: np.ndarray, groups: np.ndarray, zero_shot: np.ndarray | None,
-             factory: Callable[[], Any], *, target: float, cv: int, random_state: int | None) -> CodeFit:
+             factory: Callable[[], Any], *, target: float | None, cv: int, random_state: int | None) -> CodeFit:
     """Fit one code's classifier; choose calibration, blend weight and threshold on grouped OOF scores."""
     y = y.astype(int)
     n_pos, n_neg = int(y.sum()), int((1 - y).sum())
@@ -152,8 +155,27 @@ def fit_code(X: sparse.csr_matrix, y: np.ndarray, groups: np.ndarray, zero_shot:
             if ap > best + 1e-9:
                 best, weight = ap, w
     blended = p_oof if zero_shot is None else weight * p_oof + (1 - weight) * zero_shot
-    threshold, precision, recall = choose_threshold(blended, y, target)
-    return CodeFit(final, calibrator, weight, threshold, precision, recall, folds, blended)
+    if target is None:  # the cut that agrees best with the human coder (F1), out of fold
+        threshold = best_f1_threshold(blended, y)[0]
+    else:
+        threshold = choose_threshold(blended, y, target)[0]
+    precision, recall, kappa = cv_agreement(blended, y, threshold)
+    return CodeFit(final, calibrator, weight, threshold, precision, recall, folds, blended, kappa)
+
+
+def cv_agreement(scores: np.ndarray, y: np.ndarray, threshold: float) -> tuple[float, float, float]:
+    """Precision, recall and Cohen's kappa of ``scores >= threshold`` against ``y`` (NaN scores left out)."""
+    ok = ~np.isnan(scores)
+    if not ok.any():
+        return float("nan"), 0.0, float("nan")
+    pred, yy = scores[ok] >= threshold, y[ok].astype(bool)
+    tp = float((pred & yy).sum())
+    precision = tp / pred.sum() if pred.any() else float("nan")
+    recall = tp / yy.sum() if yy.any() else 0.0
+    po = float((pred == yy).mean())
+    pe = pred.mean() * yy.mean() + (1 - pred.mean()) * (1 - yy.mean())
+    kappa = (po - pe) / (1 - pe) if pe < 1 else float(po == 1)
+    return float(precision), float(recall), float(kappa)
 
 
 @runtime_checkable

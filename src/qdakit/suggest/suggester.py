@@ -8,11 +8,14 @@ objects, which become codings only when a named human accepts them.
 
 How a code is scored
 --------------------
-* **zero-shot** (no human codings yet): the code's name + description,
-  inclusion notes and example quotes are embedded as prototypes; a segment's
-  similarity is the cosine to their normalised mean, standardised per code over the fitted
-  segments, and a softmax over codes gives a relative score in [0, 1]. A code
-  with nothing but a name cannot be placed (:class:`UnplaceableCodeWarning`).
+* **zero-shot** (fewer than ``min_examples`` codings): the code's name +
+  description, inclusion notes and example quotes (its name alone if it has
+  nothing else: :class:`UnplaceableCodeWarning`) are embedded as prototypes; a
+  segment's similarity is the cosine to their normalised mean, standardised per
+  code over the fitted segments. One logistic calibration shared by all codes,
+  fitted on the project's reviewed segments, turns it into a probability per
+  code (not a softmax across codes: a segment can score high for several codes
+  or for none); see :class:`~qdakit.suggest.zeroshot.ZeroShotCalibrator`.
 * **supervised** (at least ``min_examples`` positive segments, from at least
   two transcripts): one binary classifier per code (multi-label, one-vs-rest)
   over the segment's embedding, its neighbouring turns (context), cheap shape
@@ -21,9 +24,13 @@ How a code is scored
 * **blended**: ``w * supervised + (1 - w) * zero_shot`` with ``w`` chosen on
   the same out-of-fold scores (average precision), so the definition matters
   while labels are few and fades as they accumulate.
-* **threshold** per code: the lowest score at which the out-of-fold precision
-  reaches ``target_precision``; a code that cannot reach it is never suggested
-  (see ``code_report_``). Zero-shot codes use ``zero_shot_threshold``.
+* **threshold** per code: by default the cut on the out-of-fold scores that
+  agrees best with the human coder (highest F1); with ``target_precision``, the
+  lowest cut whose out-of-fold precision reaches it (few, sure suggestions; a
+  code that cannot reach it is never suggested). Zero-shot codes share the
+  calibration's F1-best cut over the reviewed segments (``zero_shot_threshold``
+  overrides it). ``code_report_`` says per code how it is scored, its
+  cross-validated precision, recall and kappa, and what it needs to be learned.
   A segment with no code above its threshold gets no suggestion (abstains).
 
 Negatives: a segment is a negative for a code when nobody coded it with that
@@ -43,7 +50,7 @@ Examples
 >>> segs = pd.DataFrame({"id": ["a", "b"], "text": ["we meet every month", "money is short"]})
 >>> cb = Codebook([Code("meetings", description="we meet, meetings, every month"),
 ...                Code("funding", description="money, funding is short")])
->>> s = CodeSuggester(FakeEmbedder(), zero_shot_threshold=0.5).fit(segs, cb)
+>>> s = CodeSuggester(FakeEmbedder(), zero_shot_threshold=0.05).fit(segs, cb)
 >>> [(x.segment_id, x.code) for x in s.suggest(segs)]
 [('a', 'meetings'), ('b', 'funding')]
 """
@@ -57,23 +64,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from tqdm.auto import tqdm
 
 from qdakit.embed.base import Embedder
 from qdakit.embed.sentence import SentenceTransformerEmbedder
 from qdakit.errors import NotFittedError
 from qdakit.model import Codebook, Suggestion, utcnow
 from qdakit.suggest.active import rank_for_coding
+from qdakit.suggest.explain import explain
 from qdakit.suggest.features import FeatureBuilder, Prepared, default_classifier, prepare
 from qdakit.suggest.fitting import CodeFit, calibrated_many, fit_code
 from qdakit.suggest.training import (
     Examples,
     TrainingData,
-    _clip,
     collect_labels,
     fit_hash,
     nearest_examples,
-    nearest_examples_many,
     project_frames,
+    reasons,
 )
 from qdakit.suggest.warnings import (
     EmptySegmentWarning,
@@ -82,7 +90,7 @@ from qdakit.suggest.warnings import (
     TargetPrecisionWarning,
     UnplaceableCodeWarning,
 )
-from qdakit.suggest.zeroshot import Prototypes, build_prototypes, similarities, softmax_scores
+from qdakit.suggest.zeroshot import Prototypes, ZeroShotCalibrator, build_prototypes, similarities, standardise
 
 __all__ = [
     "CodeSuggester",
@@ -97,7 +105,6 @@ __all__ = [
 ]
 
 
-_ZS_TEMPERATURE = 0.5  # softmax temperature over per-code standardised similarities
 _REASON_EXAMPLES = 2
 
 
@@ -110,9 +117,11 @@ class CodeSuggester(BaseEstimator):
         Default: :class:`~qdakit.embed.SentenceTransformerEmbedder` (the bundled
         all-MiniLM-L6-v2). Wrap it in :class:`~qdakit.embed.CachedEmbedder` to
         embed each text once across runs.
-    target_precision : float, default 0.8
-        Per-code thresholds are set so that, in cross-validation, at least this
-        share of the suggestions above them are codings a human made.
+    target_precision : float or None, default None
+        None: each code's threshold maximises its agreement (F1) with the human
+        codings out of fold. A share such as 0.8: thresholds are set so that,
+        in cross-validation, at least this share of the suggestions above them
+        are codings a human made (codes that cannot reach it are not suggested).
     min_examples : int, default 5
         Positive segments a code needs (from >= 2 transcripts) before it gets a
         supervised classifier; before that it is scored zero-shot.
@@ -130,13 +139,12 @@ class CodeSuggester(BaseEstimator):
         best over them. On AnnoMI (definition + 3 examples per code) the mean
         agreed better with the coders (kappa 0.49 vs 0.43 for therapist
         behaviour, 0.22 vs 0.20 for client talk).
-    zero_shot_min_similarity : float, default 0.3
-        A code without a learned classifier is suggested only where the
-        segment's cosine similarity to its prototype reaches this (for
-        all-MiniLM-L6-v2, small talk such as "Yes, all fine." sits below 0.27
-        and on-topic turns above 0.33 on the example study).
-    zero_shot_threshold : float, default 0.6
-        Threshold on the zero-shot score for codes without a supervised model.
+    zero_shot_min_similarity : float or None, default None
+        If set, a code without a learned classifier is suggested only where the
+        segment's cosine similarity to its prototype reaches this.
+    zero_shot_threshold : float or None, default None
+        Threshold on the calibrated zero-shot probability for codes without a
+        supervised model; None: the calibration's F1-best cut (0.5 before any coding).
     negatives : {"transcript", "segment"}, default "transcript"
         Which uncoded segments count as negatives (see the module docstring).
     cv : int, default 5
@@ -144,7 +152,7 @@ class CodeSuggester(BaseEstimator):
     random_state : int or None, default 0
         Shuffling of the grouped cross-validation folds (None: no shuffling).
     verbose : bool, default False
-        Show the embedder's progress bar.
+        Show progress bars (embedding, fitting the codes).
 
     Attributes
     ----------
@@ -154,7 +162,8 @@ class CodeSuggester(BaseEstimator):
         Threshold per code (``inf``: never suggested).
     code_report_ : pandas.DataFrame
         Per code: mode (supervised / blended / zero-shot / none), positives,
-        transcripts, weight, threshold, cv_precision, cv_recall, note.
+        transcripts, weight, threshold, cv_precision, cv_recall, cv_kappa and a
+        note saying why a code is not learned yet and how many codings it needs.
     diagnostics_ : list of str
         Everything the fit noticed about its input (also issued as warnings).
     model_id_ : str
@@ -175,11 +184,11 @@ class CodeSuggester(BaseEstimator):
     child does not count for its parent. Exclusion notes are not used.
     """
 
-    def __init__(self, embedder: Embedder | None = None, *, target_precision: float = 0.8,
+    def __init__(self, embedder: Embedder | None = None, *, target_precision: float | None = None,
                  min_examples: int = 5, classifier: Callable[[], Any] | None = None,
                  context_window: tuple[int, int] = (1, 0), lexical: bool = True,
-                 zero_shot: str = "mean", zero_shot_threshold: float = 0.6,
-                 zero_shot_min_similarity: float = 0.3,
+                 zero_shot: str = "mean", zero_shot_threshold: float | None = None,
+                 zero_shot_min_similarity: float | None = None,
                  negatives: str = "transcript", cv: int = 5, random_state: int | None = 0,
                  verbose: bool = False) -> None:
         self.embedder = embedder
@@ -198,7 +207,7 @@ class CodeSuggester(BaseEstimator):
 
     # ------------------------------------------------------------------ helpers
     def _check_params(self) -> tuple[int, int]:
-        if not 0 < float(self.target_precision) <= 1:
+        if self.target_precision is not None and not 0 < float(self.target_precision) <= 1:
             raise ValueError(f"target_precision={self.target_precision!r}; give a share in (0, 1], e.g. 0.8")
         if int(self.min_examples) < 2:
             raise ValueError(f"min_examples={self.min_examples!r}; a classifier needs at least 2 positives")
@@ -297,14 +306,14 @@ class CodeSuggester(BaseEstimator):
 
         # zero-shot prototypes, standardised on the fitted segments
         self.prototypes_: Prototypes = build_prototypes(codes, self._embed)
-        unplaceable = [n for n in names if n not in self.prototypes_.codes]
         E = self._embed(prep.texts)
         S = similarities(E, self.prototypes_, self.zero_shot)
         if len(prep) >= 20:
             self.zs_mu_, self.zs_sd_ = S.mean(axis=0), np.maximum(S.std(axis=0), 0.02)
-        else:
-            self.zs_mu_, self.zs_sd_ = np.zeros(S.shape[1], np.float32), np.full(S.shape[1], 0.1, np.float32)
-        Z = softmax_scores(S, self.zs_mu_, self.zs_sd_, _ZS_TEMPERATURE)
+        else:  # too few segments to standardise per code: one centre and scale for all codes
+            mu, sd = (float(S.mean()), max(float(S.std()), 0.02)) if S.size else (0.0, 0.1)
+            self.zs_mu_, self.zs_sd_ = np.full(S.shape[1], mu, np.float32), np.full(S.shape[1], sd, np.float32)
+        Zstd = standardise(S, self.zs_mu_, self.zs_sd_)
 
         pos, rej = collect_labels(prep, names, codings, rejections, self.diagnostics_)
         self.coded_ids_ = frozenset(set().union(*pos.values()))
@@ -325,6 +334,14 @@ class CodeSuggester(BaseEstimator):
                                "transcript", "segment": "segment: segments coded with another code"}[self.negatives] \
             + (f"; and {len(self.reviewed_ids_)} segments marked reviewed" if self.reviewed_ids_ else "")
         train_rows = sorted(pool | {row_of[i] for c in names for i in rej[c]})
+        self.zs_calibrator_ = ZeroShotCalibrator()
+        if pool and self.prototypes_.codes:  # one calibration for all codes, on the reviewed segments
+            rows = sorted(pool)
+            Ylab = np.array([[prep.ids[r] in pos[c] for c in self.prototypes_.codes] for r in rows], dtype=int)
+            self.zs_calibrator_.fit(Zstd[rows], S[rows], Ylab)
+        Z = self.zs_calibrator_.predict(Zstd, S)
+        zs_thr = (float(self.zero_shot_threshold) if self.zero_shot_threshold is not None
+                  else self.zs_calibrator_.threshold)
         has_groups = "transcript_id" in segments.columns
 
         self.features_ = FeatureBuilder(self.lexical, *self._check_params()).fit(prep.texts)
@@ -333,7 +350,7 @@ class CodeSuggester(BaseEstimator):
         train_pos = {r: k for k, r in enumerate(train_rows)}
         self.models_: dict[str, CodeFit] = {}
         report, single, unreached = [], [], []
-        for name in names:
+        for name in tqdm(names, desc="fitting codes", unit="code", disable=not self.verbose or len(names) < 2):
             rows_c = sorted(pool | {row_of[i] for i in rej[name]})
             y = np.array([prep.ids[r] in pos[name] for r in rows_c], dtype=int)
             n_pos = int(y.sum())
@@ -353,22 +370,29 @@ class CodeSuggester(BaseEstimator):
                 Xc = X_train[[train_pos[r] for r in rows_c]]
                 zs = Z[rows_c, zs_j] if zs_j is not None else None
                 groups = prep.groups[rows_c] if has_groups else np.arange(len(rows_c))
-                fit = fit_code(Xc, y, groups, zs, factory, target=float(self.target_precision),
+                fit = fit_code(Xc, y, groups, zs, factory, target=self.target_precision,
                                cv=int(self.cv), random_state=self.random_state)
                 self.models_[name] = fit
                 mode = "supervised" if fit.weight == 1.0 or zs_j is None else "blended"
                 if not np.isfinite(fit.threshold):
                     unreached.append(f"{name} (best {fit.cv_precision:.2f})")
                     note = f"target precision not reached in CV (best {fit.cv_precision:.2f}); not suggested"
+                elif fit.cv_kappa < 0.4:
+                    note = (f"not learned yet: cross-validated kappa {fit.cv_kappa:.2f} from {n_pos} codings; "
+                            f"code about {n_pos} more (twice as many) before relying on it")
+            if name not in self.models_ and n_pos < self.min_examples:
+                how = "from its name only" if self._name_only(name) else "zero-shot"
+                note += f"; scored {how} until {self.min_examples - n_pos} more coding(s), in >= 2 transcripts"
             if mode == "none" and not note:
                 note = "no definition or examples"
             thr = (self.models_[name].threshold if name in self.models_
-                   else float(self.zero_shot_threshold) if zs_j is not None else np.inf)
+                   else zs_thr if zs_j is not None else np.inf)
             m = self.models_.get(name)
             report.append({"code": name, "mode": mode, "positives": n_pos, "transcripts": len(pos_groups),
                            "weight": m.weight if m else (0.0 if zs_j is not None else np.nan),
                            "threshold": thr, "cv_precision": m.cv_precision if m else np.nan,
-                           "cv_recall": m.cv_recall if m else np.nan, "note": note})
+                           "cv_recall": m.cv_recall if m else np.nan,
+                           "cv_kappa": m.cv_kappa if m else np.nan, "note": note})
         self.code_report_ = pd.DataFrame(report).set_index("code")
         n_pool = max(len(pool), 1)
         uniform = 1.0 / len(names)
@@ -376,14 +400,12 @@ class CodeSuggester(BaseEstimator):
             {n: (len(pos[n]) / n_pool if n in self.models_ and pool else uniform) for n in names}, dtype=float)
         self.thresholds_ = self.code_report_["threshold"].astype(float)
 
-        if unplaceable:
-            still = [n for n in unplaceable if n not in self.models_]
-            if still:
-                self._note(UnplaceableCodeWarning,
-                           f"{len(still)} code(s) have no description, inclusion notes or examples, so "
-                           f"zero-shot cannot place them and they get no suggestions until they have "
-                           f"{self.min_examples} human codings: {', '.join(still)}. Add a one-line "
-                           "description to each.")
+        still = [n for n in names if self._name_only(n) and n not in self.models_]
+        if still:
+            self._note(UnplaceableCodeWarning,
+                       f"{len(still)} code(s) have no description, inclusion notes or examples, so zero-shot "
+                       f"places them by their name alone (weak) until they have {self.min_examples} human "
+                       f"codings: {', '.join(still)}. Add a one-line description to each.")
         if single:
             self._note(SingleTranscriptWarning,
                        f"the human codings of {', '.join(single)} all come from one transcript; a "
@@ -402,7 +424,7 @@ class CodeSuggester(BaseEstimator):
                                    {c: np.array([k for k, i in enumerate(ex_ids) if i in pos[c]], dtype=int)
                                     for c in names})
         self.fit_segments_ = prep
-        params = {k: v for k, v in self.get_params(deep=False).items() if k != "embedder"}
+        params = {k: v for k, v in self.get_params(deep=False).items() if k not in ("embedder", "verbose")}
         labels = {**rej, "\x00reviewed": set(self.reviewed_ids_)} if self.reviewed_ids_ else rej
         self.model_id_ = f"qdakit-suggest:{self.embedder_.model_id}:{fit_hash(params, prep, codebook, pos, labels)}"
         return self
@@ -411,7 +433,7 @@ class CodeSuggester(BaseEstimator):
     def _score(self, prep: Prepared) -> dict[str, np.ndarray]:
         E = self._embed(prep.texts)
         S = similarities(E, self.prototypes_, self.zero_shot)
-        Z = softmax_scores(S, self.zs_mu_, self.zs_sd_, _ZS_TEMPERATURE)
+        Z = self.zs_calibrator_.predict(standardise(S, self.zs_mu_, self.zs_sd_), S)
         X = self.features_.transform(prep, self._embed) if self.models_ and len(prep) else None
         n, k = len(prep), len(self.codes_)
         scores = np.zeros((n, k))
@@ -438,9 +460,8 @@ class CodeSuggester(BaseEstimator):
     def predict_proba(self, segments: pd.DataFrame, *, context: pd.DataFrame | None = None) -> pd.DataFrame:
         """Scores in [0, 1]: one row per non-empty segment (index ``segment_id``), one column per code.
 
-        Supervised and blended scores are calibrated probabilities; zero-shot
-        scores are relative (softmax over codes); a code that cannot be scored
-        yet gets 0. Empty segments are left out (:class:`EmptySegmentWarning`).
+        Calibrated probabilities, per code (supervised, blended or zero-shot);
+        empty segments are left out (:class:`EmptySegmentWarning`).
         """
         self._check_fitted()
         prep = self._prepare(segments, context)
@@ -491,11 +512,11 @@ class CodeSuggester(BaseEstimator):
         parts = self._score(prep)
         P, E = parts["scores"], parts["E"]
         thr = self.thresholds_.reindex(list(self.codes_)).to_numpy()
-        # a zero-shot score is relative (softmax over codes): a turn like "Yes, all fine." can
-        # score high for whichever code it is least unlike. Require real similarity too.
+        # optional floor on the raw cosine for codes scored zero-shot (off by default: the
+        # calibrated score already weighs the raw cosine)
         pure_zs = np.array([c not in self.models_ for c in self.codes_])
-        too_far = pure_zs[None, :] & ~(np.nan_to_num(parts["similarity"], nan=-1.0)
-                                       >= self.zero_shot_min_similarity)
+        floor = -1.0 if self.zero_shot_min_similarity is None else float(self.zero_shot_min_similarity)
+        too_far = pure_zs[None, :] & ~(np.nan_to_num(parts["similarity"], nan=-1.0) >= floor)
         picked: list[tuple[int, int]] = []
         eligible = (P >= thr[None, :]) & ~too_far
         for i in np.flatnonzero(eligible.any(axis=1)):
@@ -512,84 +533,25 @@ class CodeSuggester(BaseEstimator):
     def _nearest(self, code: str, e: np.ndarray, exclude: str | None, k: int) -> list[tuple[str, str, float]]:
         return nearest_examples(self.examples_, code, e, exclude, k)
 
+    def _name_only(self, code: str) -> bool:
+        p = self.prototypes_
+        return code in p.codes and bool(p.name_only) and p.name_only[p.codes.index(code)]
+
     def _definition(self, code: str) -> str:
         c = self.codebook_[code]
         return c.description or c.inclusion or (c.examples[0] if c.examples else "")
 
     def _reasons(self, picked: Sequence[tuple[int, int]], E: np.ndarray,
                  ids: Sequence[str]) -> dict[tuple[int, int], str]:
-        """The reason of each picked (row, code index): nearest examples found per code in one product."""
-        out: dict[tuple[int, int], str] = {}
-        by_code: dict[int, list[int]] = {}
-        for i, j in picked:
-            by_code.setdefault(j, []).append(i)
-        for j, rows in by_code.items():
-            code = self.codes_[j]
-            definition = _clip(self._definition(code), 12)
-            if code not in self.models_:
-                text = f"zero-shot: similar to the definition of {code}" + (f": “{definition}”" if definition else "")
-                out.update({(i, j): text for i in rows})
-                continue
-            tail = f" | {code}: {definition}" if definition else ""
-            near = nearest_examples_many(self.examples_, code, E[rows], [ids[i] for i in rows], _REASON_EXAMPLES)
-            clipped: dict[str, str] = {}  # the same few examples come back for many segments
-            for i, found in zip(rows, near, strict=True):
-                like = "; ".join(f"{x} “{clipped[x] if x in clipped else clipped.setdefault(x, _clip(t, 8))}” "
-                                 f"({s:.2f})" for x, t, s in found)
-                out[(i, j)] = f"like human-coded {like}{tail}"
-        return out
+        """The reason of each picked (row, code index) (see :func:`~qdakit.suggest.training.reasons`)."""
+        return reasons(picked, E, ids, self.codes_, set(self.models_), self.examples_, self._definition,
+                       _REASON_EXAMPLES)
 
     def explain(self, segment: str, *, segments: pd.DataFrame | None = None,
                 context: pd.DataFrame | None = None) -> dict[str, Any]:
-        """Why each code scores what it does for one segment (by id) or a free text.
-
-        ``segment`` is looked up as an id in ``segments`` (if given) or in the
-        segments seen by ``fit``; otherwise it is taken as a text (no context).
-        Returns a dict: segment_id, text, context, model, suggested (codes
-        above threshold, best first) and codes: {code: {mode, score,
-        threshold, supervised, zero_shot, similarity, weight, definition,
-        nearest_examples}}.
-        """
-        self._check_fitted()
-        prep: Prepared | None = None
-        if segments is not None and segment in set(segments["id"].astype(str)):
-            prep = self._prepare(segments[segments["id"].astype(str) == segment], context if context is not None
-                                 else segments)
-        elif segment in set(self.fit_segments_.ids):
-            prep = self.fit_segments_.subset([self.fit_segments_.ids.index(segment)])
-        if prep is not None and not len(prep):
-            raise ValueError(f"segment {segment!r} is empty; there is nothing to explain")
-        sid = segment if prep is not None else None
-        if prep is None:
-            if not isinstance(segment, str) or not segment.strip():
-                raise ValueError("explain() needs a segment id or a non-empty text")
-            nb, na = self._check_params()
-            prep = Prepared([segment], [segment.strip()], np.array(["<text>"], dtype=object), np.zeros(1),
-                            [[None]] * nb, [[None]] * na, False)
-        parts = self._score(prep)
-        e = parts["E"][0]
-        codes: dict[str, Any] = {}
-        for j, code in enumerate(self.codes_):
-            m = self.models_.get(code)
-            codes[code] = {
-                "mode": self.code_report_.loc[code, "mode"],
-                "score": float(parts["scores"][0, j]),
-                "threshold": float(self.thresholds_[code]),
-                "supervised": None if np.isnan(parts["supervised"][0, j]) else float(parts["supervised"][0, j]),
-                "zero_shot": None if np.isnan(parts["zero_shot"][0, j]) else float(parts["zero_shot"][0, j]),
-                "similarity": None if np.isnan(parts["similarity"][0, j]) else float(parts["similarity"][0, j]),
-                "weight": m.weight if m else 0.0,
-                "definition": self._definition(code),
-                "nearest_examples": [{"segment_id": i, "text": t, "similarity": s}
-                                     for i, t, s in self._nearest(code, e, sid, 3)],
-            }
-        order = sorted(self.codes_, key=lambda c: -codes[c]["score"])
-        return {"segment_id": sid, "text": prep.texts[0],
-                "context": {"before": [b[0] for b in prep.before], "after": [a[0] for a in prep.after]},
-                "model": self.model_id_,
-                "suggested": [c for c in order if codes[c]["score"] >= codes[c]["threshold"]
-                              and (sid, c) not in self.known_pairs_],
-                "codes": codes}
+        """Why each code scores what it does for one segment (by id) or a free text
+        (see :func:`qdakit.suggest.explain.explain`)."""
+        return explain(self, segment, segments=segments, context=context)
 
     # --------------------------------------------------------- active learning
     def rank_for_coding(self, segments: pd.DataFrame, n: int, *, context: pd.DataFrame | None = None,

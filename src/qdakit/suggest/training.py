@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from qdakit.project import Project
 
 __all__ = ["Examples", "TrainingData", "collect_labels", "fit_hash", "nearest_examples", "nearest_examples_many",
-           "project_frames", "select_diverse"]
+           "project_frames", "reasons", "select_diverse"]
 
 from qdakit.suggest.features import Prepared
 
@@ -180,6 +180,35 @@ def project_frames(project: Project) -> TrainingData:
     rejections = sugg[["segment_id", "code"]].reset_index(drop=True)
     reviewed = project.reviewed()[["segment_id", "coder"]]
     return TrainingData(segments, context, codings, rejections, reviewed)
+
+
+def reasons(picked: Sequence[tuple[int, int]], E: np.ndarray, ids: Sequence[str], codes: Sequence[str],
+            learned: set[str], examples: Examples, definition: Callable[[str], str],
+            k: int) -> dict[tuple[int, int], str]:
+    """The reason of each picked (row, code index): nearest examples found per code in one product.
+
+    A code in ``learned`` is explained by the ``k`` human-coded segments nearest to the
+    segment, any other by its definition (zero-shot).
+    """
+    out: dict[tuple[int, int], str] = {}
+    by_code: dict[int, list[int]] = {}
+    for i, j in picked:
+        by_code.setdefault(j, []).append(i)
+    for j, rows in by_code.items():
+        code = codes[j]
+        clipped_def = _clip(definition(code), 12)
+        if code not in learned:
+            text = f"zero-shot: similar to the definition of {code}" + (f": “{clipped_def}”" if clipped_def else "")
+            out.update({(i, j): text for i in rows})
+            continue
+        tail = f" | {code}: {clipped_def}" if clipped_def else ""
+        near = nearest_examples_many(examples, code, E[rows], [ids[i] for i in rows], k)
+        clipped: dict[str, str] = {}  # the same few examples come back for many segments
+        for i, found in zip(rows, near, strict=True):
+            like = "; ".join(f"{x} “{clipped[x] if x in clipped else clipped.setdefault(x, _clip(t, 8))}” "
+                             f"({s:.2f})" for x, t, s in found)
+            out[(i, j)] = f"like human-coded {like}{tail}"
+    return out
 
 
 def _clip(text: str, words: int) -> str:

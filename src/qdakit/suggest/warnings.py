@@ -16,7 +16,7 @@ class SuggesterWarning(UserWarning):
 
 
 class UnplaceableCodeWarning(SuggesterWarning):
-    """A code has no description, inclusion notes or examples: zero-shot cannot place it."""
+    """A code has no description, inclusion notes or examples: zero-shot places it by its name alone."""
 
 
 class SingleTranscriptWarning(SuggesterWarning):
