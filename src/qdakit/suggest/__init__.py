@@ -5,9 +5,11 @@ Modules, in the order a fit uses them: :mod:`~qdakit.suggest.zeroshot` (prototyp
 codebook), :mod:`~qdakit.suggest.features` (segments to feature rows),
 :mod:`~qdakit.suggest.training` (labels from codings, examples, project frames),
 :mod:`~qdakit.suggest.fitting` (one code: cross-validation, calibration, threshold),
-:mod:`~qdakit.suggest.suggester` (the estimator), :mod:`~qdakit.suggest.explain` (why a segment scores what it does), :mod:`~qdakit.suggest.active` (what to code
-next) and :mod:`~qdakit.suggest.precode` (pre-coding a project, bulk accept: its function
-:func:`~qdakit.suggest.precode.precode` is not re-exported here, where the name is the module).
+:mod:`~qdakit.suggest.suggester` (the estimator), :mod:`~qdakit.suggest.explain` (why a segment
+scores what it does), :mod:`~qdakit.suggest.crossval` (out-of-fold machine codings),
+:mod:`~qdakit.suggest.active` (what to code next) and :mod:`~qdakit.suggest.precode` (pre-coding
+a project, bulk accept: its function :func:`~qdakit.suggest.precode.precode` is not re-exported
+here, where the name is the module).
 """
 
 from __future__ import annotations
