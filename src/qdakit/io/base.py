@@ -20,7 +20,8 @@ from qdakit.errors import ImportFormatError, QdakitError
 from qdakit.io.textclean import decode, strip_control_characters
 
 __all__ = ["Turn", "Span", "SetAside", "ParsedTranscript", "TextBuilder", "read_text_file", "reading",
-           "parse_timestamp", "Reader", "NON_SPEECH_KINDS"]
+           "parse_timestamp", "Reader", "NON_SPEECH_KINDS",
+           "read_file_bytes"]
 
 #: kinds of text that is not speech, recorded by the readers
 NON_SPEECH_KINDS = ("speaker_label", "timestamp", "legend", "title", "heading", "stage_direction",
@@ -174,14 +175,8 @@ def reading(path: str | Path, what: str, fix: str, message: str | None = None) -
         raise ImportFormatError(text) from None
 
 
-def read_text_file(path: str | Path, encoding: str | None = None) -> str:
-    """Read a text file: a BOM wins, else ``encoding``, else UTF-16 without BOM (by its NULs), UTF-8, cp1252.
-
-    Newlines are normalised to ``\\n``; control characters other than tab are
-    removed with a :class:`~qdakit.errors.ControlCharacterWarning` naming file
-    and line (see :mod:`qdakit.io.textclean`). Raises :class:`ImportFormatError`
-    for a missing, unreadable, empty or undecodable file, naming the file and what to do.
-    """
+def read_file_bytes(path: str | Path) -> bytes:
+    """A transcript file's bytes; a missing, unreadable or empty file is an :class:`ImportFormatError`."""
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -193,6 +188,19 @@ def read_text_file(path: str | Path, encoding: str | None = None) -> str:
         raise ImportFormatError(f"{p}: cannot read the file ({exc.strerror or exc})") from None
     if not raw.strip():
         raise ImportFormatError(f"{p}: the file is empty; nothing to import")
+    return raw
+
+
+def read_text_file(path: str | Path, encoding: str | None = None) -> str:
+    """Read a text file: a BOM wins, else ``encoding``, else UTF-16 without BOM (by its NULs), UTF-8, cp1252.
+
+    Newlines are normalised to ``\\n``; control characters other than tab are
+    removed with a :class:`~qdakit.errors.ControlCharacterWarning` naming file
+    and line (see :mod:`qdakit.io.textclean`). Raises :class:`ImportFormatError`
+    for a missing, unreadable, empty or undecodable file, naming the file and what to do.
+    """
+    p = Path(path)
+    raw = read_file_bytes(p)
     # page breaks become line breaks first, so only real control characters are warned about
     text = normalise_newlines(decode(raw, str(p), encoding).lstrip("\ufeff"))
     text = strip_control_characters(text, str(p))

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from qdakit.errors import ImportFormatError
-from qdakit.io.base import ParsedTranscript, normalise_newlines
+from qdakit.io.base import ParsedTranscript, normalise_newlines, read_file_bytes
 from qdakit.io.text import parse_text
 
 __all__ = ["read_rtf"]
@@ -58,14 +58,7 @@ def read_rtf(
     from striprtf.striprtf import rtf_to_text
 
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ImportFormatError(f"{p}: file not found") from None
-    except IsADirectoryError:
-        raise ImportFormatError(f"{p}: is a folder; give the transcript files inside it") from None
-    if not raw.strip():
-        raise ImportFormatError(f"{p}: the file is empty; nothing to import")
+    raw = read_file_bytes(p)
     if not raw.lstrip().startswith(b"{\\rtf"):
         raise ImportFormatError(f"{p}: not an RTF file (it does not start with '{{\\rtf'); "
                                 "save it from your word processor as Rich Text Format, .docx or .txt")
