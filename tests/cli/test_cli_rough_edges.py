@@ -50,6 +50,15 @@ def test_init_accepts_p_and_says_the_right_next_step(tmp_path):
     assert f"qdakit import FILES... -p {path}" in " ".join(r.output.split())
 
 
+def test_init_path_wins_over_the_project_in_the_environment(tmp_path):
+    other, path = tmp_path / "other.qdakit", tmp_path / "new.qdakit"
+    r = runner.invoke(app, ["init", str(path)], env={"QDAKIT_PROJECT": str(other)})
+    assert r.exit_code == 0, r.output
+    assert path.exists() and not other.exists()
+    r = runner.invoke(app, ["init", str(path), "-p", str(other)])  # two typed: which one?
+    assert r.exit_code == 2 and "two project files" in r.output
+
+
 def test_one_option_name_lenient_with_hidden_alias(tmp_path):
     r = runner.invoke(app, ["import", "--help"])
     assert "--lenient" in r.output and "--lenient-attributes" not in r.output

@@ -25,6 +25,20 @@ def test_check_prints_the_full_audit_and_writes_nothing(tmp_path):
     assert "unresolved" in out and "WARNING" in out and "nothing was written" in out
 
 
+def test_check_names_removed_control_characters_and_skips_a_qdpx_with_a_word(tmp_path):
+    bad = tmp_path / "bell.txt"
+    bad.write_bytes(b"Interviewer: Ready?\nAnn: Yes\x07 we are.\nInterviewer: Good.\nAnn: Fine.\n")
+    qdpx = tmp_path / "other.qdpx"
+    qdpx.write_bytes(b"PK")  # not read: --check covers transcript files
+    r = runner.invoke(app, ["import", "--check", str(bad), str(qdpx), "-p", str(tmp_path / "p.qdakit")])
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert "warning:" in out and "bell.txt, line 2: removed 1 control" in out
+    assert "other.qdpx: a REFI-QDA project is checked when imported" in out
+    r = runner.invoke(app, ["import", "--check", str(qdpx), "-p", str(tmp_path / "p.qdakit")])
+    assert r.exit_code == 0 and "Checked" not in r.output
+
+
 def test_import_prints_the_audit_and_status_lists_warnings(tmp_path):
     proj = tmp_path / "p.qdakit"
     clean = tmp_path / "clean.txt"

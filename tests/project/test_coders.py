@@ -7,7 +7,7 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from qdakit import CodingError, Project, Suggestion
+from qdakit import Codebook, CodingError, Project, Suggestion
 from qdakit.project import store
 
 #: the migration step that adds reviewed marks, machine codings and superseded suggestions
@@ -56,6 +56,16 @@ def test_machine_codings_replace_each_other_and_touch_nothing_human(project):
     with pytest.raises(CodingError, match="no code 'Nope'"):
         project.set_machine_codings(frame.assign(code="Nope"), run="r", labels="z")
     assert project.machine_codings()["run"].tolist() == ["crossval:2"]  # failed write changed nothing
+
+
+def test_removing_a_code_removes_its_machine_codings_not_turning_them_into_no_code(project):
+    frame = pd.DataFrame({"segment_id": ["t1#1", "t1#2"], "code": ["Funding", None], "score": [0.7, None],
+                          "model": ["m", "m"], "fold": [0, 0]})
+    project.set_machine_codings(frame, run="crossval:1", labels="x")
+    kept = Codebook([c for c in project.codebook if c.name != "Funding"])
+    project.load_codebook(kept, replace=True)
+    got = project.machine_codings()
+    assert got["segment_id"].tolist() == ["t1#2"] and got["code"].tolist() == [None]  # only the real "no code"
 
 
 def test_supersede_hides_older_pending_suggestions_but_keeps_them(project):

@@ -190,6 +190,19 @@ def test_reviewed_segments_are_negatives_and_not_precoded(tmp_path):
     report = precode(p, suggester=marked)
     assert report.segments == 10  # t2 and t3's 12 participant turns, less the two read ones
     assert not set(p.suggestions()["segment_id"]) & {"t2#1", "t2#3"}
+    # nor are they offered for coding next, and a fit for chosen transcripts keeps them as negatives
+    assert not set(next_to_code(p, 20, suggester=marked)["id"]) & {"t2#1", "t2#3"}
+    chosen = fit_suggester(p, embedder=FakeEmbedder(dim=64), cv=2, transcripts=["t3"])
+    assert chosen.reviewed_ids_ == {"t2#1", "t2#3"}
+
+
+def test_status_does_not_count_superseded_suggestions_as_pending(tmp_path):
+    p = _project(tmp_path / "p.qdakit")
+    _code_two_transcripts(p)
+    emb = FakeEmbedder(dim=128)
+    precode(p, embedder=emb, zero_shot_min_similarity=0.0)
+    precode(p, embedder=emb, zero_shot_min_similarity=0.0, target_precision=0.5)  # supersedes the first run
+    assert p.summary()["suggestions_pending"] == len(p.suggestions(status="pending"))
 
 
 class _CountingEmbedder(FakeEmbedder):

@@ -94,7 +94,8 @@ def precode_files(paths: Sequence[str | Path], suggester: Any, *, segment_by: st
         warnings.simplefilter("always")
         result.items, result.errors = _read(list(paths), segment_by, encoding, on_error, columns)
         frame = _frame(result.items, moderators)
-        todo = frame[~frame["is_researcher"] & ~frame["id"].isin(suggester.coded_ids_)]
+        read = suggester.coded_ids_ | getattr(suggester, "reviewed_ids_", frozenset())  # coded or read by a human
+        todo = frame[~frame["is_researcher"] & ~frame["id"].isin(read)]
         todo = todo[todo["text"].str.strip().astype(bool)]
         emb = suggester.embedder_
         try:

@@ -78,9 +78,9 @@ def codings_import(
         total = sum(len(read_codings(p, f, coder=coder)) for f in files)
         added = import_codings(p, files, coder=coder)  # identical ones already in the project are not added twice
         read = len(p.reviewed()) - before
-    already = f" ({max(total - len(added), 0)} were already in the project)"
+    already = f" ({max(total - len(added), 0)} were already in the project or repeated in the files)"
     console.print(f"Imported {len(added)} codings{already}" + (
-        f"; marked {read} segment(s) as read (rows with an empty code: no code applies)." if read else "."))
+        f"; marked {read} segment(s) as read (where that coder coded nothing, no code applies)." if read else "."))
 
 
 @codings_app.command("list")

@@ -32,6 +32,7 @@ from qdakit.project.guard import human_codings
 
 @app.command()
 def init(
+    ctx: typer.Context,
     path: Annotated[Optional[Path], typer.Argument(help="Project file to create (or give it with -p).")] = None,
     project: Annotated[Optional[Path], typer.Option(
         "--project", "-p", envvar="QDAKIT_PROJECT", help="Project file to create, as in every other command.")]
@@ -43,9 +44,10 @@ def init(
     = False,
 ) -> None:
     """Create a new, empty project file."""
-    if path is not None and project is not None and path != project:
+    typed = getattr(ctx.get_parameter_source("project"), "name", "") == "COMMANDLINE"  # not $QDAKIT_PROJECT
+    if path is not None and project is not None and path != project and typed:
         raise typer.BadParameter(f"two project files, {path} and {project}: give one", param_hint="PATH / -p")
-    target = path or project or DEFAULT_PROJECT
+    target = path or project or DEFAULT_PROJECT  # a PATH given wins over $QDAKIT_PROJECT
     delete = yes_delete_codings
     if force and not delete and target.is_file() and (n := human_codings(target)):
         if not sys.stdin.isatty():
@@ -105,13 +107,17 @@ def import_cmd(
         raise typer.BadParameter(f"use auto, {', '.join(SCHEMES)}", param_hint="--refi-offsets")
     columns = table_options(text_column, speaker_column, transcript_column, skip_empty)
     if check:
-        checked = check_files([p for p in paths if p.suffix.lower() != ".qdpx"], segment_by=by,  # type: ignore[arg-type]
-                              encoding=encoding, columns=columns)
-        print_full_audits(checked.audits)
-        for w in checked.warnings:
-            console.print(f"  [yellow]warning: {w}[/yellow]")
-        console.print(f"Checked {len(checked.transcripts)} transcripts ({checked.segments} segments); "
-                      "nothing was written.")
+        for f in (p for p in paths if p.suffix.lower() == ".qdpx"):
+            console.print(f"{f}: a REFI-QDA project is checked when imported (its offsets and codes); "
+                          "--check covers transcript files only.")
+        rest = [p for p in paths if p.suffix.lower() != ".qdpx"]
+        if rest:
+            checked = check_files(rest, segment_by=by, encoding=encoding, columns=columns)  # type: ignore[arg-type]
+            print_full_audits(checked.audits)
+            for w in checked.warnings:
+                console.print(f"  [yellow]warning: {w}[/yellow]")
+            console.print(f"Checked {len(checked.transcripts)} transcripts ({checked.segments} segments); "
+                          "nothing was written.")
         return
     qdpx = [p for p in paths if p.suffix.lower() == ".qdpx"]
     if qdpx:

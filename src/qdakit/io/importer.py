@@ -127,16 +127,9 @@ def import_files(
     elif questions is not None:
         q_list = list(questions)
     report = ImportReport()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ControlCharacterWarning)
-        parsed_all = _read_and_audit(collect_paths(paths, exclude=exclude), report, segment_by=segment_by,
-                                     encoding=encoding, columns=columns, progress=progress,
-                                     embedding_model=embedding_model)
-    for w in caught:  # removed control characters go into the report (the CLI prints them); others pass on
-        if issubclass(w.category, ControlCharacterWarning):
-            report.warnings.append(str(w.message))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    parsed_all = _read_and_audit(collect_paths(paths, exclude=exclude), report, segment_by=segment_by,
+                                 encoding=encoding, columns=columns, progress=progress,
+                                 embedding_model=embedding_model)
     rows: list[AttributeRow] = [r for a in attributes for r in read_attributes(a)]
     existing = set(project.segments()["speaker"].dropna()) if rows else set()
     resolved = resolve_attributes(rows, parsed_all, other_speakers=existing, strict=strict_attributes)
@@ -202,6 +195,23 @@ def _read_and_audit(files: Sequence[Path], report: ImportReport, *, segment_by: 
                     encoding: str | None, columns: dict[str, Any] | None,
                     progress: Callable[[Path], None] | None,
                     embedding_model: str | None) -> list[tuple[Transcript, list[Segment]]]:
+    """Read, segment and audit every file; removed control characters become the report's warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ControlCharacterWarning)
+        out = _read_and_audit_files(files, report, segment_by=segment_by, encoding=encoding, columns=columns,
+                                    progress=progress, embedding_model=embedding_model)
+    for w in caught:  # the CLI prints the report's warnings, one line each; other warnings pass on
+        if issubclass(w.category, ControlCharacterWarning):
+            report.warnings.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return out
+
+
+def _read_and_audit_files(files: Sequence[Path], report: ImportReport, *, segment_by: SegmentBy,
+                          encoding: str | None, columns: dict[str, Any] | None,
+                          progress: Callable[[Path], None] | None,
+                          embedding_model: str | None) -> list[tuple[Transcript, list[Segment]]]:
     out: list[tuple[Transcript, list[Segment]]] = []
     read: list[ParsedTranscript] = []
     for f in files:

@@ -390,6 +390,9 @@ class Project(SuggestionStore, CoderRecords):
         with store.transaction(self._con) as con:
             con.execute("UPDATE codes SET parent = NULL")
             for c in removed:
+                # the machine's cross-validated codings of a removed code go too: left behind they would
+                # read as "the machine applied no code" (they are recomputed from the human codings)
+                con.execute("DELETE FROM machine_codings WHERE code_guid = ?", (c.guid,))
                 con.execute("DELETE FROM codes WHERE guid = ?", (c.guid,))
             for pos, c in enumerate(final):
                 # UPDATE, then INSERT if new: an upsert would fire the schema's guard against replacing a used code
@@ -540,7 +543,8 @@ class Project(SuggestionStore, CoderRecords):
             "codes": q("SELECT count(*) FROM codes"),
             "codings": q("SELECT count(*) FROM codings WHERE status = 'active'"),
             "coders": q("SELECT count(DISTINCT coder) FROM codings WHERE status = 'active'"),
-            "suggestions_pending": q("SELECT count(*) FROM suggestions WHERE status = 'pending'"),
+            "suggestions_pending": q("SELECT count(*) FROM suggestions WHERE status = 'pending' AND id NOT IN "
+                                     "(SELECT suggestion_id FROM superseded_suggestions)"),
         }
 
 

@@ -21,13 +21,14 @@ def rank_for_coding(suggester: Any, segments: pd.DataFrame, n: int, *, context: 
     uncertain uncoded segments, picks greedily the one maximising
     ``(1 - diversity) * uncertainty + diversity * distance`` to everything
     already picked or human-coded (cosine distance of embeddings).
-    Segments already coded (at fit time) are excluded.
+    Segments already coded, or marked read with no code applying (at fit time), are excluded.
     """
     suggester._check_fitted()
     if n <= 0:
         return []
     prep = suggester._prepare(segments, context)
-    keep = [k for k, sid in enumerate(prep.ids) if sid not in suggester.coded_ids_]
+    done = suggester.coded_ids_ | getattr(suggester, "reviewed_ids_", frozenset())  # a human read these
+    keep = [k for k, sid in enumerate(prep.ids) if sid not in done]
     if not keep:
         return []
     prep = prep.subset(keep)

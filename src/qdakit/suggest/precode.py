@@ -65,13 +65,15 @@ def fit_suggester(project: Project, *, embedder: Any = None, transcripts: Sequen
     """A :class:`~qdakit.suggest.CodeSuggester` fitted on the project's human codings and rejections.
 
     With ``transcripts`` (names or ids), the fit sees only the transcripts holding human
-    codings or rejections plus these: the others are neither embedded nor used.
+    codings, rejections or reviewed marks plus these: the others are neither embedded nor used.
     """
     if len(project.codebook) == 0:
         raise CodingError(f"{project.path}: the project has no codebook; load one with `qdakit codebook load`")
     data = project_frames(project)
     if transcripts:
         labelled = set(data.codings["segment_id"]) | set(data.rejections["segment_id"])
+        if data.reviewed is not None:  # read, no code applies: negatives the fit must keep
+            labelled |= set(data.reviewed["segment_id"])
         segs = data.segments
         keep = (segs["transcript_id"].isin(set(segs.loc[segs["id"].isin(labelled), "transcript_id"]))
                 | _chosen(segs, transcripts))

@@ -56,7 +56,7 @@ from xml.etree.ElementTree import Element
 
 from qdakit.errors import CodingError, ImportFormatError
 from qdakit.io.base import ParsedTranscript
-from qdakit.io.refi.common import _Archive, _kid, _kids, _local, _parse_xml, _read_codes, _text_of
+from qdakit.io.refi.common import _Archive, _guid, _kid, _kids, _local, _parse_xml, _read_codes, _text_of
 from qdakit.io.refi.offsets import (
     SCHEMES,
     OffsetScheme,
@@ -183,6 +183,9 @@ class _ProjectReader:
                           for v in _kids(_kid(root, "Variables"), "Variable")}
         self.fallback_user = f"{root.get('origin') or 'REFI-QDA'} user"
         self.users = self._users()
+        # the separate user under which qdakit exports pending machine suggestions (its guid is derived
+        # from its name): those are suggestions, and only a named human's accept makes them codings
+        self.machine_users = {g for g, name in self.users.items() if g == _guid("user", "suggestions", name)}
 
     def _users(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -506,7 +509,12 @@ def _codings(rd: _ProjectReader, src: _TextSource, name: str, text: str, spans: 
                                   "project's CodeBook. The file is inconsistent; re-export it.")
             memo = "\n\n".join(x for x in [*memo_parts, *(rd.note_text(r.get("targetGUID", ""), cwhere)
                                                         for r in _kids(c, "NoteRef"))] if x)
-            coder = rd.coder(c.get("creatingUser") or sel.user or src.user)
+            user = c.get("creatingUser") or sel.user or src.user
+            if user in rd.machine_users:
+                rd.skipped.add("machine suggestions exported by qdakit (not imported as human codings)",
+                               f"{code_names[target]} on {src.name!r}")
+                continue
+            coder = rd.coder(user)
             for s in hit:
                 key = (s.id, code_names[target], coder, max(start, s.start), min(end, s.end))
                 if key in seen:
