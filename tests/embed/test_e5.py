@@ -24,3 +24,20 @@ def test_e5_refuses_empty_text() -> None:
     with pytest.raises(EmptyTextError, match="text 1"):
         E5Embedder().encode(["fine", "  "])
     assert E5Embedder().encode([]).shape == (0, 384)
+
+
+def test_the_project_embedder_follows_the_languages_the_import_detected(tmp_path):
+    from qdakit.embed import project_embedder
+    from qdakit.embed.e5 import E5Embedder
+    from qdakit.embed.sentence import SentenceTransformerEmbedder
+    from qdakit.project.audits import project_languages, save_audits
+    from support import partnership_project
+
+    p = partnership_project(tmp_path / "p.qdakit", n_transcripts=3)
+    assert project_languages(p) == {} and isinstance(project_embedder(p).embedder, SentenceTransformerEmbedder)
+    save_audits(p, {"t0": ("en", [], "{}"), "t1": ("da", [], "{}"), "t2": ("da", [], "{}")})
+    assert project_languages(p) == {"en": 1, "da": 2}
+    assert isinstance(project_embedder(p).embedder, E5Embedder)  # mostly Danish: the multilingual model
+    save_audits(p, {"t1": ("en", [], "{}")})
+    assert isinstance(project_embedder(p).embedder, SentenceTransformerEmbedder)  # mostly English again
+    p.close()

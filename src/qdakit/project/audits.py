@@ -16,7 +16,7 @@ from typing import Any
 
 from qdakit.project.project import Project
 
-__all__ = ["save_audits", "load_audits"]
+__all__ = ["save_audits", "load_audits", "project_languages"]
 
 
 def save_audits(project: Project, audits: Mapping[str, tuple[str | None, Collection[str], str]]) -> None:
@@ -33,3 +33,10 @@ def load_audits(project: Project) -> dict[str, dict[str, Any]]:
         "SELECT a.transcript_id, a.audit FROM import_audits a JOIN transcripts t ON t.id = a.transcript_id "
         "ORDER BY t.position").fetchall()
     return {r["transcript_id"]: json.loads(r["audit"]) for r in rows}
+
+
+def project_languages(project: Project) -> dict[str, int]:
+    """How many transcripts were detected in each language (``{"en": 8, "da": 2}``); empty if none was."""
+    rows = project._con.execute(
+        "SELECT language, count(*) FROM import_audits WHERE language IS NOT NULL GROUP BY language").fetchall()
+    return {r[0]: int(r[1]) for r in rows}
