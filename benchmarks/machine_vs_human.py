@@ -58,6 +58,9 @@ from qdakit.embed import CachedEmbedder, EmbeddingCache, SentenceTransformerEmbe
 from qdakit.suggest import CodeSuggester
 from qdakit.suggest.crossval import MACHINE, out_of_fold
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from suggest_annomi import read_utterances  # noqa: E402  (same folder: AnnoMI loading)
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data"
 CACHE = HERE / ".cache" / "machine_vs_human.embeddings.sqlite"
@@ -97,16 +100,8 @@ def as_rows(ids: list[str], labels: list[set[str]], coder: str) -> list[dict[str
 
 
 def annomi(path: Path, embedder: object, quick: bool) -> list[pd.DataFrame]:
-    df = pd.read_csv(path)
-    df["utterance_text"] = df["utterance_text"].fillna("").astype(str).str.strip()
-    df["id"] = df["transcript_id"].astype(str) + "#" + df["utterance_id"].astype(str)
-    n_coders = df.groupby("transcript_id")["annotator_id"].nunique()
-    multi = set(n_coders[n_coders > 1].index)
-    utt = (df.drop_duplicates("id").sort_values(["transcript_id", "utterance_id"])
-           .rename(columns={"utterance_id": "index", "utterance_text": "text"}))
-    utt["transcript_id"] = utt["transcript_id"].astype(str)
-    context = utt[["id", "transcript_id", "index", "interlocutor", "text"]].reset_index(drop=True)
-    train_tids = sorted(set(utt["transcript_id"]) - {str(t) for t in multi})
+    df, multi, context = read_utterances(path)
+    train_tids = sorted(set(context["transcript_id"]) - {str(t) for t in multi})
     if quick:
         train_tids = list(np.random.default_rng(0).permutation(train_tids)[:20])
     frames = []

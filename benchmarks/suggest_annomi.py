@@ -119,7 +119,10 @@ class Task:
     test: pd.DataFrame  # index segment_id, one column per coder
 
 
-def load(path: Path, role: str) -> Task:
+def read_utterances(path: Path) -> tuple[pd.DataFrame, set[int], pd.DataFrame]:
+    """AnnoMI's rows (one per utterance and coder, with an ``id``), the transcripts coded by several
+    coders, and every utterance once in transcript order (the context: id, transcript_id, index,
+    interlocutor, text)."""
     df = pd.read_csv(path)
     df["utterance_text"] = df["utterance_text"].fillna("").astype(str).str.strip()
     df["id"] = df["transcript_id"].astype(str) + "#" + df["utterance_id"].astype(str)
@@ -129,6 +132,11 @@ def load(path: Path, role: str) -> Task:
            .rename(columns={"utterance_id": "index", "utterance_text": "text"}))
     utt["transcript_id"] = utt["transcript_id"].astype(str)
     context = utt[["id", "transcript_id", "index", "interlocutor", "text"]].reset_index(drop=True)
+    return df, multi, context
+
+
+def load(path: Path, role: str) -> Task:
+    df, multi, context = read_utterances(path)
     col = TASKS[role]
     mine = df[df["interlocutor"] == role]
     train = mine[~mine["transcript_id"].isin(multi)].drop_duplicates("id")

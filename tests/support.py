@@ -95,3 +95,33 @@ def stored(p: Project, model: str) -> set[tuple[str, str, float]]:
     s = p.suggestions()
     s = s[s["model"] == model]
     return {(r.segment_id, r.code, round(r.score, 6)) for r in s.itertuples()}
+
+
+# -- anonymiser (tests/analysis) ----------------------------------------------------------
+class _Ent:
+    def __init__(self, text, start, label):
+        self.text, self.start_char, self.end_char, self.label_ = text, start, start + len(text), label
+
+
+class _Doc:
+    def __init__(self, ents):
+        self.ents = ents
+
+
+class FakeNLP:
+    """A stand-in spaCy pipeline: tags every occurrence of the given strings with the given label."""
+
+    def __init__(self, names):
+        self.names = names
+
+    def __call__(self, text):
+        ents = []
+        for name, label in self.names.items():
+            start = text.find(name)
+            while start != -1:
+                ents.append(_Ent(name, start, label))
+                start = text.find(name, start + len(name))
+        return _Doc(sorted(ents, key=lambda e: e.start_char))
+
+    def pipe(self, texts, batch_size=64):
+        return (self(t) for t in texts)

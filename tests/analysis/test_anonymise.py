@@ -5,7 +5,7 @@ import pytest
 
 from qdakit import Project, import_files
 from qdakit.analysis.anonymise import Anonymiser
-from support import EXAMPLES
+from support import EXAMPLES, FakeNLP
 
 
 def test_participants_and_terms_without_model():
@@ -20,37 +20,8 @@ def test_participants_and_terms_without_model():
     assert {"Helen Baxter", "Helen", "Tom", "Riverside"} <= set(table["original"])
 
 
-class _Ent:
-    def __init__(self, text, start, label):
-        self.text, self.start_char, self.end_char, self.label_ = text, start, start + len(text), label
-
-
-class _Doc:
-    def __init__(self, ents):
-        self.ents = ents
-
-
-class _FakeNLP:
-    """Finds capitalised names given to it, labelled as told: enough to test consistency."""
-
-    def __init__(self, names):
-        self.names = names
-
-    def __call__(self, text):
-        ents = []
-        for name, label in self.names.items():
-            start = text.find(name)
-            while start != -1:
-                ents.append(_Ent(name, start, label))
-                start = text.find(name, start + len(name))
-        return _Doc(sorted(ents, key=lambda e: e.start_char))
-
-    def pipe(self, texts, batch_size=64):
-        return (self(t) for t in texts)
-
-
 def test_people_get_consistent_numbered_pseudonyms_and_short_names_link():
-    nlp = _FakeNLP({"Dave Pearson": "PERSON", "Linda Carr": "PERSON", "Dave": "PERSON", "Leeds": "GPE",
+    nlp = FakeNLP({"Dave Pearson": "PERSON", "Linda Carr": "PERSON", "Dave": "PERSON", "Leeds": "GPE",
                     "Oxfam": "ORG"})
     anon = Anonymiser(nlp)
     out = anon.transform_many(["Dave Pearson and Linda Carr went to Leeds.", "Then Dave rang Oxfam."])
@@ -58,7 +29,7 @@ def test_people_get_consistent_numbered_pseudonyms_and_short_names_link():
 
 
 def test_known_names_take_precedence_over_model_entities():
-    nlp = _FakeNLP({"Helen Baxter": "PERSON"})
+    nlp = FakeNLP({"Helen Baxter": "PERSON"})
     anon = Anonymiser(nlp, participants={"Helen Baxter": "P01"})
     assert anon.transform("Ask Helen Baxter.") == "Ask [Participant P01]."
     assert anon.table().query("kind == 'person'").empty

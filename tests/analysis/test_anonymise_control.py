@@ -12,35 +12,7 @@ from qdakit.analysis.anonymise import (
     strip_placeholders,
 )
 from qdakit.model import Code, Codebook
-
-
-class _Ent:
-    def __init__(self, text, start, label):
-        self.text, self.start_char, self.end_char, self.label_ = text, start, start + len(text), label
-
-
-class _Doc:
-    def __init__(self, ents):
-        self.ents = ents
-
-
-class _FakeNLP:
-    """Tags every occurrence of the given strings with the given label, as spaCy's small model did."""
-
-    def __init__(self, names):
-        self.names = names
-
-    def __call__(self, text):
-        ents = []
-        for name, label in self.names.items():
-            start = text.find(name)
-            while start != -1:
-                ents.append(_Ent(name, start, label))
-                start = text.find(name, start + len(name))
-        return _Doc(sorted(ents, key=lambda e: e.start_char))
-
-    def pipe(self, texts, batch_size=64):
-        return (self(t) for t in texts)
+from support import FakeNLP
 
 
 def test_label_words_of_speaker_labels_are_not_names():
@@ -57,7 +29,7 @@ def test_first_name_replaced_whole_word_in_its_own_case():
 
 
 def test_keep_list_and_codebook_words_are_never_replaced_by_the_model():
-    nlp = _FakeNLP({"Scrum": "PERSON", "Gherkin": "PERSON", "QA": "ORG", "Software": "ORG", "Dave Pearson": "PERSON"})
+    nlp = FakeNLP({"Scrum": "PERSON", "Gherkin": "PERSON", "QA": "ORG", "Software": "ORG", "Dave Pearson": "PERSON"})
     cb = Codebook([Code("Software quality", description="How the team talks about QA and testing.")])
     anon = Anonymiser(nlp, keep=["Scrum", "gherkin"]).protect(codebook_words(cb))
     out = anon.transform("Dave Pearson said Scrum and Gherkin help QA. Software quality rose.")
@@ -65,7 +37,7 @@ def test_keep_list_and_codebook_words_are_never_replaced_by_the_model():
 
 
 def test_a_name_with_a_code_word_in_it_is_replaced_whole():
-    nlp = _FakeNLP({"Alan Green": "PERSON", "Green": "PERSON"})
+    nlp = FakeNLP({"Alan Green": "PERSON", "Green": "PERSON"})
     cb = Codebook([Code("Green spaces", description="Parks and green space.")])
     anon = Anonymiser(nlp).protect(codebook_words(cb))
     assert anon.transform("Alan Green runs it.") == "[Person 1] runs it."
@@ -73,20 +45,20 @@ def test_a_name_with_a_code_word_in_it_is_replaced_whole():
 
 
 def test_protected_words_trimmed_from_the_edges_of_an_entity():
-    nlp = _FakeNLP({"Councillor Holt": "PERSON", "Scrum Dave": "PERSON"})
+    nlp = FakeNLP({"Councillor Holt": "PERSON", "Scrum Dave": "PERSON"})
     anon = Anonymiser(nlp, keep=["Scrum"])
     assert anon.transform("Ask Councillor Holt, not Scrum Dave.") == "Ask Councillor [Person 1], not Scrum [Person 2]."
 
 
 def test_existing_placeholders_are_left_alone():
-    nlp = _FakeNLP({"Deleted": "PERSON", "Person 1": "PERSON"})
+    nlp = FakeNLP({"Deleted": "PERSON", "Person 1": "PERSON"})
     anon = Anonymiser(nlp)
     text = "I work at [Deleted to preserve the participant anonymity] with [Person 1]."
     assert anon.transform(text) == text
 
 
 def test_ner_modes():
-    nlp = _FakeNLP({"Dave": "PERSON", "Oxfam": "ORG", "Leeds": "GPE"})
+    nlp = FakeNLP({"Dave": "PERSON", "Oxfam": "ORG", "Leeds": "GPE"})
     text = "Dave from Oxfam in Leeds."
     assert Anonymiser(nlp, ner="all").transform(text) == "[Person 1] from [organisation] in [place]."
     assert Anonymiser(nlp, ner="people").transform(text) == "[Person 1] from Oxfam in Leeds."
@@ -100,13 +72,13 @@ def test_ner_modes():
 
 
 def test_common_words_the_model_took_for_names_are_kept():
-    nlp = _FakeNLP({"Request": "PERSON", "Holt": "PERSON"})
+    nlp = FakeNLP({"Request": "PERSON", "Holt": "PERSON"})
     anon = Anonymiser(nlp).observe(["a pull request", "the request was late", "we asked Holt"])
     assert anon.transform("Request from Holt.") == "Request from [Person 1]."
 
 
 def test_possessive_of_a_person_is_the_same_person():
-    nlp = _FakeNLP({"Margaret Holt's": "PERSON", "Margaret Holt": "PERSON"})
+    nlp = FakeNLP({"Margaret Holt's": "PERSON", "Margaret Holt": "PERSON"})
     anon = Anonymiser(nlp)
     assert anon.transform_many(["Margaret Holt came.", "Margaret Holt's idea."]) == [
         "[Person 1] came.", "[Person 1]'s idea."]

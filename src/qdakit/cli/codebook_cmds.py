@@ -71,16 +71,14 @@ def codings_import(
     coder: Annotated[Optional[str], typer.Option(help="Coder name when the file has no coder column.")] = None,
 ) -> None:
     """Import human codings from spreadsheets, all or nothing."""
-    from qdakit.io.codings import import_codings, read_codings
+    from qdakit.io.codings import import_codings_report
 
     with _open(project) as p:
-        before = len(p.reviewed())
-        total = sum(len(read_codings(p, f, coder=coder)) for f in files)
-        added = import_codings(p, files, coder=coder)  # identical ones already in the project are not added twice
-        read = len(p.reviewed()) - before
-    already = f" ({max(total - len(added), 0)} were already in the project or repeated in the files)"
-    console.print(f"Imported {len(added)} codings{already}" + (
-        f"; marked {read} segment(s) as read (where that coder coded nothing, no code applies)." if read else "."))
+        done = import_codings_report(p, files, coder=coder)  # identical ones already there are not added twice
+    already = f" ({done.rows - len(done.added)} were already in the project or repeated in the files)"
+    console.print(f"Imported {len(done.added)} codings{already}" + (
+        f"; marked {done.marked} segment(s) as read (where that coder coded nothing, no code applies)."
+        if done.marked else "."))
 
 
 @codings_app.command("list")

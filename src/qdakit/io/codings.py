@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -32,7 +33,7 @@ from qdakit.io.output import unneutralise
 from qdakit.model import Coding, Segment
 from qdakit.project import Project
 
-__all__ = ["read_codings", "import_codings"]
+__all__ = ["CodingsImport", "import_codings", "import_codings_report", "read_codings"]
 
 
 def _read_frame(path: Path) -> pd.DataFrame:
@@ -141,11 +142,22 @@ def _locate(segments: Sequence[Segment], quote: str, speaker: str, where: str) -
     return hits[0]
 
 
-def import_codings(project: Project, paths: Sequence[str | Path], *, coder: str | None = None) -> list[Coding]:
+@dataclass
+class CodingsImport:
+    """What :func:`import_codings_report` did: the codings stored, the coding rows read (rows
+    identical to a coding already in the project, or repeated in the files, are not stored
+    again), and the reviewed marks added."""
+
+    added: list[Coding] = field(default_factory=list)
+    rows: int = 0
+    marked: int = 0
+
+
+def import_codings_report(project: Project, paths: Sequence[str | Path], *,
+                          coder: str | None = None) -> CodingsImport:
     """Read and store the codings (and reviewed marks) of several files in one transaction.
 
-    Returns the stored codings; the rows with an empty code are stored as
-    reviewed marks (:meth:`Project.reviewed`).
+    The rows with an empty code are stored as reviewed marks (:meth:`Project.reviewed`).
     """
     codings: list[Coding] = []
     read: dict[str, list[str]] = {}
@@ -156,6 +168,15 @@ def import_codings(project: Project, paths: Sequence[str | Path], *, coder: str 
             read.setdefault(who, []).append(sid)
     with project.transaction():
         added = project.add_codings(codings)
-        for who, ids in read.items():
-            project.mark_reviewed(ids, who)
-    return added
+        marked = sum(project.mark_reviewed(ids, who) for who, ids in read.items())
+    return CodingsImport(added, len(codings), marked)
+
+
+def import_codings(project: Project, paths: Sequence[str | Path], *, coder: str | None = None) -> list[Coding]:
+    """Read and store the codings (and reviewed marks) of several files in one transaction.
+
+    Returns the stored codings; the rows with an empty code are stored as
+    reviewed marks (:meth:`Project.reviewed`). :func:`import_codings_report` also
+    says how many rows were read and how many marks were added.
+    """
+    return import_codings_report(project, paths, coder=coder).added
