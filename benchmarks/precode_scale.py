@@ -68,9 +68,9 @@ sys.path.insert(0, str(HERE))
 import suggest_annomi as annomi
 
 from qdakit import Project, Segment, Transcript
+from qdakit.batch import EmbedderSpec, configure_threads, fit_batch_suggester, run_batch
 from qdakit.embed import CachedEmbedder, EmbeddingCache, LongTextWarning
 from qdakit.embed.fast import OnnxEmbedder, StaticEmbedder, TokenSortedEmbedder
-from qdakit.batch.pipeline import EmbedderSpec, configure_threads, fit_batch_suggester, run_batch
 from qdakit.suggest import SuggesterWarning
 
 DATA = annomi.DATA
@@ -342,7 +342,7 @@ def dask_workers(corpus: Path, work: Path, data: Path, n_segments: int, reps: in
     with make_project(work / "dask-fit.qdakit", data) as p:
         suggester = fit_batch_suggester(p, embedder=CachedEmbedder(TokenSortedEmbedder(),
                                                                    EmbeddingCache(work / "fit.embeddings.sqlite")))
-    from qdakit.batch.pipeline import _ChunkEmbedder
+    from qdakit.batch.embedding import _ChunkEmbedder
 
     suggester.embedder_ = _ChunkEmbedder(spec)  # the workers build MiniLM from this recipe, no cache
     backends: dict[int, Any] = {0: "local", 1: DaskBackend(n_workers=1), 2: DaskBackend(n_workers=2)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qdakit.batch.pipeline import EmbedderSpec, fit_batch_suggester, run_batch
+from qdakit.batch import EmbedderSpec, fit_batch_suggester, run_batch
 from qdakit.embed import FakeEmbedder
 from support import BATCH_PARAMS as PARAMS
 from support import make_project, stored, write_batch

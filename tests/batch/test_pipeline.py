@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from qdakit import Project
-from qdakit.batch.pipeline import (
+from qdakit.batch import (
     BatchProgress,
     EmbedderSpec,
     configure_threads,

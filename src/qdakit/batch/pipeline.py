@@ -52,7 +52,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from qdakit.batch.chunks import ChunkResult, OnError, _frame, _read, _store, precode_files
-from qdakit.batch.embedding import EmbedderSpec, _batch_suggester, _ChunkEmbedder, _resolve_embedder, configure_threads
+from qdakit.batch.embedding import _batch_suggester, _ChunkEmbedder, _resolve_embedder
 from qdakit.embed.cache import project_embedder
 from qdakit.errors import CodingError
 from qdakit.project import Project
@@ -62,13 +62,9 @@ __all__ = [
     "Backend",
     "BatchProgress",
     "BatchReport",
-    "ChunkResult",
-    "EmbedderSpec",
     "LocalBackend",
-    "configure_threads",
     "fit_batch_suggester",
     "plan_chunks",
-    "precode_files",
     "run_batch",
 ]
 

@@ -78,7 +78,8 @@ def batch(
     imported with its suggestions in one transaction. Interrupt at any time
     (even kill -9): the rerun skips what is stored.
     """
-    from qdakit.batch.pipeline import EmbedderSpec, run_batch
+    from qdakit.batch.embedding import EmbedderSpec
+    from qdakit.batch.pipeline import run_batch
     from qdakit.project import Project
 
     if by not in ("turn", "paragraph"):
