@@ -21,10 +21,15 @@ Two data sets, each with its own gold:
   text become the participant list. The keep-list
   ``benchmarks/data/scrum_keep.txt`` was written from the *other* transcripts
   of the same studies (not the annotated sample), as a researcher would after
-  a first look.
+  a first look. The anonymiser observes, as ``Anonymiser.for_project`` does
+  for a project, every transcript of the study (folder) a sample file comes
+  from: that is the evidence of ``qdakit.analysis.name_evidence`` (``--quick``:
+  the sample files only).
 
 Rows: the participant list and terms alone (``ner=off``, the baseline), spaCy
-people only, spaCy for everything without and with the keep-list.
+people only, spaCy for everything without and with the keep-list, and with
+``acronyms="keep"`` (acronyms tagged as people or organisations never
+replaced: a trade-off, off by default).
 
     python benchmarks/anonymise.py [--quick]
 
