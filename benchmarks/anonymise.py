@@ -23,8 +23,8 @@ Two data sets, each with its own gold:
   of the same studies (not the annotated sample), as a researcher would after
   a first look. The anonymiser observes, as ``Anonymiser.for_project`` does
   for a project, every transcript of the study (folder) a sample file comes
-  from: that is the evidence of ``qdakit.analysis.name_evidence`` (``--quick``:
-  the sample files only).
+  from, with their spaCy docs: that is the evidence of
+  ``qdakit.analysis.name_evidence`` (``--quick``: the sample files only).
 
 Rows: the participant list and terms alone (``ner=off``, the baseline), spaCy
 people only, spaCy for everything without and with the keep-list, and with

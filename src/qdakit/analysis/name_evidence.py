@@ -1,13 +1,13 @@
 """Project-wide evidence that a word the NER model tagged as a name is an ordinary word.
 
 The small spaCy model tags much of a study's own vocabulary as people,
-organisations or places ("Patch set 2", "Scrolls through the diff", "an
-MVP"). One occurrence says little; the whole project says more. The
+organisations or places ("Hotfix 2 went out", "Checks the diff", "an
+SDK"). One occurrence says little; the whole project says more. The
 anonymiser observes every text of the project (:meth:`NameEvidence.add`) and
 asks, for a one-word entity:
 
-* :meth:`~NameEvidence.common_word`: is the word, or a form of it ("patch",
-  "patches"; "nitpick", "nitpicking"), written in lower case at least as
+* :meth:`~NameEvidence.common_word`: is the word, or a form of it ("hotfix",
+  "hotfixes"; "rebase", "rebasing"), written in lower case at least as
   often as it is capitalised inside a sentence? Then it is a common word that
   a sentence or a heading capitalised. A name is capitalised wherever it
   falls. (For a word tagged as a person, the word itself must be more often
@@ -16,7 +16,7 @@ asks, for a one-word entity:
   in only a minority of its capitalised occurrences (at least three)? Then
   the model itself does not believe it.
 * :meth:`~NameEvidence.countable`: is an acronym used as a countable noun
-  somewhere ("an MVP.", "a PDF,", "two PRs")? An organisation's acronym is a
+  somewhere ("an SDK.", "a CRM,", "two SLAs")? An organisation's acronym is a
   proper noun: never "an NHS." nor "NHSs".
 
 Only the project's own texts are evidence: no word list, no list of known
@@ -25,9 +25,9 @@ from an organisation's ("the NHS") this way; see ``acronyms="keep"`` in
 :class:`qdakit.analysis.anonymise.Anonymiser` for that trade-off.
 
 >>> ev = NameEvidence()
->>> ev.add("The patch was small. Then we sent an MVP, and two PRs.")
->>> ev.add("Patch set 2 is on the Patch branch.", [(0, 5, "ORG")])
->>> ev.common_word("Patch"), ev.countable("MVP"), ev.countable("PR"), ev.countable("NHS")
+>>> ev.add("The hotfix was small. Then we sent an SDK, and two SLAs.")
+>>> ev.add("Hotfix 2 is on the Hotfix branch.", [(0, 6, "ORG")])
+>>> ev.common_word("Hotfix"), ev.countable("SDK"), ev.countable("SLA"), ev.countable("NHS")
 (True, True, True, False)
 """
 
@@ -42,21 +42,21 @@ __all__ = ["NameEvidence", "NAME_LABELS", "is_acronym", "word_stem"]
 #: spaCy entity labels that the anonymiser replaces.
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"})
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
-# "an MVP." "a PDF, ..." "every PO who": an acronym after an article or quantifier, then punctuation or a
+# "an SDK." "a CRM, ..." "every CTO who": an acronym after an article or quantifier, then punctuation or a
 # function word: used as a countable noun (not "an NHS trust", where the acronym is a modifier)
 _COUNTABLE = re.compile(r"(?<![\w-])(?:an?|An?|another|Another|each|Each|every|Every)\s+([A-Z]{2,6})"
                         r"(?=\s*(?:[.,;:!?)]|$|\s(?:who|which|that|and|or|but|is|was|to|in|on|for|of|as|so)\b))",
                         re.M)
-_PLURAL = re.compile(r"(?<![\w-])([A-Z]{2,6})s(?![\w'’])")  # "PRs", "PDFs" (not "NHS's")
+_PLURAL = re.compile(r"(?<![\w-])([A-Z]{2,6})s(?![\w'’])")  # "SLAs", "CRMs" (not "NHS's")
 _SUFFIXES = ("ings", "ing", "ies", "es", "ed", "s")
 _MIN_OCCURRENCES = 3
 
 
 def word_stem(word: str) -> str:
-    """A crude stem for finding the lower-case forms of a word: ``"Scrolls"`` -> ``"scroll"``.
+    """A crude stem for finding the lower-case forms of a word: ``"Rebases"`` -> ``"rebas"``.
 
-    >>> [word_stem(w) for w in ("Scrolls", "nitpicking", "patches", "patch", "Leeds")]
-    ['scroll', 'nitpick', 'patch', 'patch', 'leed']
+    >>> [word_stem(w) for w in ("Rebases", "hotfixes", "hotfix", "checking", "Leeds")]
+    ['rebas', 'hotfix', 'hotfix', 'check', 'leed']
     """
     low = word.lower()
     for suffix in _SUFFIXES:
@@ -132,5 +132,5 @@ class NameEvidence:
         return n >= _MIN_OCCURRENCES and 2 * self.tagged.get(word, 0) < n
 
     def countable(self, word: str) -> bool:
-        """An acronym used as a countable noun somewhere in the project ("an MVP.", "PRs")."""
+        """An acronym used as a countable noun somewhere in the project ("an SDK.", "SLAs")."""
         return word.replace(".", "") in self.countable_

@@ -33,7 +33,7 @@ NerOpt = Annotated[str, typer.Option(
                   "(people, organisations, places).")]
 AcronymsOpt = Annotated[str, typer.Option(
     "--acronyms", help="Acronyms the spaCy model tags as people or organisations: names (replaced unless the "
-                       "project uses them as common nouns, 'an MVP', 'PRs') or keep (never replaced: for jargon-"
+                       "project uses them as common nouns, 'an SDK', 'SLAs') or keep (never replaced: for jargon-"
                        "heavy studies; list organisations' acronyms such as NHS in --terms).")]
 
 # tables of segments (.csv, .xlsx), for `qdakit import` and `qdakit batch`
