@@ -47,8 +47,8 @@ def test_an_acronym_used_as_a_countable_noun_is_not_a_name():
     anon = Anonymiser(nlp).observe(texts)
     assert anon.transform("The CRM, the SLA and the DWP.") == "The CRM, the SLA and the [organisation]."
     ev = NameEvidence()
-    ev.add("Send an RFC. Each RFC is read.")
-    assert ev.countable("RFC") and not ev.countable("DWP")
+    ev.add("Send an RFC. Each RFC is read. She had not met a CFO herself. An HSE inspector came.")
+    assert ev.countable("RFC") and ev.countable("CFO") and not ev.countable("DWP") and not ev.countable("HSE")
 
 
 def test_acronyms_keep_is_a_switch_for_jargon_heavy_studies():

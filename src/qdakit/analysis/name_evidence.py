@@ -42,11 +42,14 @@ __all__ = ["NameEvidence", "NAME_LABELS", "is_acronym", "word_stem"]
 #: spaCy entity labels that the anonymiser replaces.
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"})
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
-# "an SDK." "a CRM, ..." "every CTO who": an acronym after an article or quantifier, then punctuation or a
-# function word: used as a countable noun (not "an NHS trust", where the acronym is a modifier)
+# "an SDK." "a CRM, ..." "every CTO who", "a CFO herself": an acronym after an article or quantifier, then
+# punctuation or a function word: used as a countable noun (not "an NHS trust", where the acronym is a modifier)
+_FUNCTION_WORDS = ("who|whom|which|that|and|or|but|nor|is|was|are|were|be|been|has|had|have|will|would|can|could|"
+                   "should|may|might|must|to|in|on|at|by|for|of|as|so|with|from|about|into|than|then|when|if|because|"
+                   "before|after|until|while|too|again|yet|now|there|here|he|she|it|they|we|you|i|himself|herself|"
+                   "itself|themselves|myself|yourself|ourselves|his|her|their|our|my|your|its")
 _COUNTABLE = re.compile(r"(?<![\w-])(?:an?|An?|another|Another|each|Each|every|Every)\s+([A-Z]{2,6})"
-                        r"(?=\s*(?:[.,;:!?)]|$|\s(?:who|which|that|and|or|but|is|was|to|in|on|for|of|as|so)\b))",
-                        re.M)
+                        r"(?=\s*(?:[.,;:!?)]|$|\s(?:" + _FUNCTION_WORDS + r")\b))", re.M)
 _PLURAL = re.compile(r"(?<![\w-])([A-Z]{2,6})s(?![\w'’])")  # "SLAs", "CRMs" (not "NHS's")
 _SUFFIXES = ("ings", "ing", "ies", "es", "ed", "s")
 _MIN_OCCURRENCES = 3
