@@ -65,3 +65,10 @@ def test_acronyms_keep_is_a_switch_for_jargon_heavy_studies():
 def test_an_acronym_place_is_not_the_stop_word_it_spells():
     nlp = FakeNLP({"US": "GPE", "IT": "ORG"})
     assert Anonymiser(nlp).transform("Our office in the US, and IT.") == "Our office in the [place], and IT."
+
+
+def test_the_keep_list_keeps_plurals_of_its_words():
+    nlp = FakeNLP({"Trellos": "ORG", "Trello's": "ORG", "Trellon": "ORG"})
+    anon = Anonymiser(nlp, keep=["Trello"])
+    assert anon.transform("Two Trellos, Trello's board, and Trellon.") == (
+        "Two Trellos, Trello's board, and [organisation].")

@@ -138,7 +138,8 @@ class Anonymiser:
     participants : mapping of name or speaker label -> participant id
     terms : mapping of term -> replacement text (case-insensitive, whole words)
     keep : words or phrases never replaced by the model (case-insensitive,
-        whole words): the study's subject matter, e.g. ``["Scrum", "QA"]``
+        whole words, with their plurals: "Sprint" keeps "Sprints"): the
+        study's subject matter, e.g. ``["Scrum", "QA"]``
     ner : ``"all"`` (people, organisations, places), ``"people"`` (people
         only; name organisations and places in ``terms``) or ``"off"``
     researchers : mapping of researcher name -> pseudonym (default ``[Researcher]``)
@@ -186,7 +187,7 @@ class Anonymiser:
             self._add_name(name, "researcher", "[Researcher]")
         for label in [*self.participants, *researchers]:  # label words such as PARTICIPANT, Speaker
             self._protected |= {t.lower() for t in _WORD.findall(label) if not _name_tokens(t) and not _is_id(t)}
-        self._keep_pattern = self._compile(self.keep, flags=re.I)
+        self._keep_pattern = self._compile(self.keep, flags=re.I, plurals=True)
         # a name or term matches as written or in capitals; a term written in lower case matches any case
         self._term_keys = _case_keys(self._terms, fold_lower=True)
         self._name_keys = _case_keys(self._names, fold_lower=False)
@@ -248,11 +249,12 @@ class Anonymiser:
                 self.table_.append({"original": v, "kind": kind, "pseudonym": pseudonym})
 
     @staticmethod
-    def _compile(items: Iterable[str], flags: int = 0) -> re.Pattern[str] | None:
+    def _compile(items: Iterable[str], flags: int = 0, plurals: bool = False) -> re.Pattern[str] | None:
         alts = sorted({i for i in items if i}, key=len, reverse=True)
         if not alts:
             return None
-        return re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in alts) + r")(?:['’]s)?(?!\w)", flags)
+        ending = r"(?:['’]s|e?s)?" if plurals else r"(?:['’]s)?"  # the keep-list's "Sprint" keeps "Sprints"
+        return re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in alts) + ")" + ending + r"(?!\w)", flags)
 
     def _pipeline(self) -> Any:
         if self._nlp is None and self.nlp is not None and self.ner != "off":
@@ -337,7 +339,7 @@ class Anonymiser:
         if nlp is not None:
             guarded = list(marks)
             if self._keep_pattern is not None:
-                guarded += [(m.start(), m.end()) for m in self._keep_pattern.finditer(text)]
+                guarded += [(m.start(), m.end()) for m in self._keep_pattern.finditer(text)]  # with its ending
             doc = doc if doc is not None else nlp(text)
             for ent in doc.ents:
                 ent_kind = _LABELS.get(ent.label_)
