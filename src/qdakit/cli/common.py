@@ -31,6 +31,10 @@ KeepOpt = Annotated[Optional[Path], typer.Option(
 NerOpt = Annotated[str, typer.Option(
     "--ner", help="What the spaCy model may replace: off (participants and --terms only), people, or all "
                   "(people, organisations, places).")]
+AcronymsOpt = Annotated[str, typer.Option(
+    "--acronyms", help="Acronyms the spaCy model tags as people or organisations: names (replaced unless the "
+                       "project uses them as common nouns, 'an SDK', 'SLAs') or keep (never replaced: for jargon-"
+                       "heavy studies; list organisations' acronyms such as NHS in --terms).")]
 
 # tables of segments (.csv, .xlsx), for `qdakit import` and `qdakit batch`
 TextColumnOpt = Annotated[str, typer.Option(help="Tables: column with the segment text.")]

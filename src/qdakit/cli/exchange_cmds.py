@@ -8,9 +8,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from qdakit.cli.app import _anonymiser, _open, app
+from qdakit.cli.app import _anonymiser, _open, app, check_anonymiser_modes
 from qdakit.cli.common import (
     DEFAULT_PROJECT,
+    AcronymsOpt,
     KeepOpt,
     NerOpt,
     ProjectOpt,
@@ -37,14 +38,12 @@ def export(
     terms: TermsOpt = None,
     keep: KeepOpt = None,
     ner: NerOpt = "all",
+    acronyms: AcronymsOpt = "names",
 ) -> None:
     """Export the project: REFI-QDA .qdpx/.qdc, quotation table, code-by-case matrix."""
     if not any([qdpx, qdc, quotes, matrix]):
         raise typer.BadParameter("say what to write: --qdpx, --qdc, --quotes and/or --matrix")
-    from qdakit.analysis.anonymise import NER_MODES
-
-    if ner not in NER_MODES:
-        raise typer.BadParameter(f"use one of {', '.join(NER_MODES)}", param_hint="--ner")
+    check_anonymiser_modes(ner, acronyms)
     with _open(project) as p:
         if qdpx:
             from qdakit.io.refi import export_qdpx
@@ -63,7 +62,7 @@ def export(
 
             anon = None
             if anonymise or terms is not None or keep is not None:
-                anon = _anonymiser(p, terms, keep, ner)
+                anon = _anonymiser(p, terms, keep, ner, acronyms)
             write_quotations(p, quotes, anonymiser=anon)
             console.print(f"Wrote {quotes}{' (anonymised)' if anon else ''}.")
         if matrix:

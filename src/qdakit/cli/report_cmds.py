@@ -11,6 +11,7 @@ import typer
 from qdakit.cli.app import _anonymiser, _open, app
 from qdakit.cli.common import (
     DEFAULT_PROJECT,
+    AcronymsOpt,
     KeepOpt,
     NerOpt,
     ProjectOpt,
@@ -32,6 +33,7 @@ def report(
     terms: TermsOpt = None,
     keep: KeepOpt = None,
     ner: NerOpt = "all",
+    acronyms: AcronymsOpt = "names",
     errorbars: Annotated[str, typer.Option(
         help="Whiskers on the theme bars: sd (±1 SD of the counts across themes, as the published method draws "
              "them), bootstrap (each bar's 95% interval from resampling participants) or none.")] = "sd",
@@ -50,7 +52,7 @@ def report(
     if errorbars not in ERRORBARS:
         raise typer.BadParameter(f"use one of {', '.join(ERRORBARS)}", param_hint="--errorbars")
     with _open(project) as p:
-        anon = _anonymiser(p, terms, keep, ner)
+        anon = _anonymiser(p, terms, keep, ner, acronyms)
         path = build_report(p, out, by=by, coder=coder, agreement_coders=agreement, anonymiser=anon, title=title,
                             errorbars=errorbars, quote_words=quote_words, repeat_quotes=repeat_quotes)
     if pseudonyms is not None:
