@@ -43,7 +43,8 @@ import numpy as np
 
 from qdakit.errors import CodebookError
 
-__all__ = ["Placement", "ThemeSeed", "place_codes", "propagate", "read_seeds", "seeds_from"]
+__all__ = ["NAME_WEIGHTS", "NO_SEED_NAME_WEIGHT", "Placement", "ThemeSeed", "centre_names", "choose_name_weight",
+           "place_codes", "propagate", "read_seeds", "seeds_from"]
 
 
 @dataclass(frozen=True)
@@ -183,32 +184,93 @@ def _unit(X: np.ndarray) -> np.ndarray:
     return X / np.where(norms > 0, norms, 1.0)
 
 
-def propagate(X: np.ndarray, seed_theme: np.ndarray, anchors: np.ndarray | None, n_themes: int,
-              alpha: float = 0.8) -> np.ndarray:
-    """Label propagation over the positive-cosine graph of ``X`` (unit rows) plus one anchor node per theme.
+#: the code-name weights the leave-one-seed-out choice considers (``name_weight="auto"``)
+NAME_WEIGHTS = (0.0, 0.5, 1.0)
+#: the code-name weight when there is no seed code to leave out (themes by their names only)
+NO_SEED_NAME_WEIGHT = 0.5
 
-    ``seed_theme[i]`` is the theme of item ``i`` or -1; ``anchors`` ``(n_themes, d)`` (unit rows,
-    or None for no theme node). Returns ``F`` ``(n_items, n_themes)``, non-negative.
-    """
-    n = len(X)
+
+def _operator(X: np.ndarray, anchors: np.ndarray | None, names: np.ndarray | None, name_anchors: np.ndarray | None,
+              name_weight: float, anchor_weight: float, alpha: float) -> np.ndarray:
+    """``(I - alpha P)^-1`` over the code graph plus one node per theme name (see :func:`propagate`)."""
     V = np.vstack([X, anchors]) if anchors is not None else X
-    W = np.clip(V @ V.T, 0.0, None)
+    W = V @ V.T
+    if names is not None and name_weight > 0:
+        Vn = np.vstack([names, name_anchors]) if anchors is not None and name_anchors is not None else names
+        W = (W + name_weight * (Vn @ Vn.T)) / (1.0 + name_weight)
+    W = np.clip(W, 0.0, None)
     np.fill_diagonal(W, 0.0)
+    n = len(X)
+    if anchors is not None:
+        W[n:, :] *= anchor_weight
+        W[:, n:] *= anchor_weight
     d = W.sum(axis=1)
     d = np.where(d > 0, d, 1.0)
     P = W / np.sqrt(np.outer(d, d))
-    Y = np.zeros((len(V), n_themes))
+    return np.linalg.inv(np.eye(len(V)) - alpha * P)
+
+
+def _seed_matrix(n: int, seed_theme: np.ndarray, n_themes: int, with_anchors: bool) -> np.ndarray:
+    Y = np.zeros((n + (n_themes if with_anchors else 0), n_themes))
     rows = np.flatnonzero(seed_theme >= 0)
     Y[rows, seed_theme[rows]] = 1.0
-    if anchors is not None:
+    if with_anchors:
         Y[n + np.arange(n_themes), np.arange(n_themes)] = 1.0
-    F = np.linalg.solve(np.eye(len(V)) - alpha * P, Y)
-    return np.clip(F[:n], 0.0, None)
+    return Y
+
+
+def propagate(X: np.ndarray, seed_theme: np.ndarray, anchors: np.ndarray | None, n_themes: int,
+              alpha: float = 0.8, *, names: np.ndarray | None = None, name_anchors: np.ndarray | None = None,
+              name_weight: float = 0.0, anchor_weight: float = 1.0) -> np.ndarray:
+    """Label propagation over the positive-similarity graph of ``X`` (unit rows) plus one anchor node per theme.
+
+    ``seed_theme[i]`` is the theme of item ``i`` or -1; ``anchors`` ``(n_themes, d)`` (unit rows,
+    or None for no theme node). With ``names`` (unit vectors of the code names) and ``name_weight``
+    > 0, the similarity of two nodes is ``(cos_X + name_weight cos_names) / (1 + name_weight)``,
+    the theme nodes entering the name channel as ``name_anchors``. ``anchor_weight`` scales the
+    theme nodes' edges. Returns ``F`` ``(n_items, n_themes)``, non-negative.
+    """
+    inv = _operator(X, anchors, names, name_anchors, name_weight, anchor_weight, alpha)
+    F = inv @ _seed_matrix(len(X), seed_theme, n_themes, anchors is not None)
+    return np.clip(F[:len(X)], 0.0, None)
+
+
+def choose_name_weight(X: np.ndarray, seed_theme: np.ndarray, anchors: np.ndarray | None, n_themes: int,
+                       names: np.ndarray, name_anchors: np.ndarray | None, *, alpha: float = 0.8,
+                       anchor_weight: float = 1.0, candidates: Sequence[float] = NAME_WEIGHTS) -> tuple[float, float]:
+    """Leave one seed out: the weight of the code names under which the most seed codes, each
+    hidden in turn, are placed back in their own theme by the other seeds and the theme names.
+
+    Only the researcher's seeds are used (they are the training data). Ties go to the first
+    candidate (the smallest weight). Returns ``(weight, share of the seeds recovered)``.
+    Propagation is linear in the seeds, so hiding seed ``i`` only subtracts its own column
+    of the inverse: one matrix inverse per candidate.
+    """
+    rows = np.flatnonzero(seed_theme >= 0)
+    if len(rows) == 0:  # theme names only: nothing to leave out; the names are then all there is to go by
+        return NO_SEED_NAME_WEIGHT, 0.0
+    Y = _seed_matrix(len(X), seed_theme, n_themes, anchors is not None)
+    best, best_score = float(candidates[0]), -1.0
+    for w in candidates:
+        inv = _operator(X, anchors, names, name_anchors, float(w), anchor_weight, alpha)
+        F = inv[rows] @ Y - inv[rows, rows][:, None] * Y[rows]
+        recovered = float((F.argmax(axis=1) == seed_theme[rows]).mean())
+        if recovered > best_score + 1e-9:
+            best, best_score = float(w), recovered
+    return best, best_score
+
+
+def centre_names(names: np.ndarray, anchors: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Centre the code-name vectors and the theme-name vectors on the mean code name and re-normalise,
+    so that what every name of the study shares (its topic) does not make every name look alike."""
+    mu = names.mean(axis=0)
+    return _unit(names - mu), (_unit(anchors - mu) if anchors is not None else None)
 
 
 def place_codes(codes: Sequence[str], X: np.ndarray, seeds: Sequence[ThemeSeed], anchors: np.ndarray | None,
-                incidence: np.ndarray | None = None, *, min_fit: float = 0.0, alpha: float = 0.8,
-                n_nearest: int = 3) -> list[Placement]:
+                incidence: np.ndarray | None = None, *, names: np.ndarray | None = None,
+                name_weight: float | str = "auto", anchor_weight: float = 2.0, min_fit: float = 0.0,
+                alpha: float = 0.8, n_nearest: int = 3) -> list[Placement]:
     """Place every code in a seeded theme, or mark it as fitting none.
 
     Parameters
@@ -218,6 +280,11 @@ def place_codes(codes: Sequence[str], X: np.ndarray, seeds: Sequence[ThemeSeed],
     seeds : the researcher's themes; their codes must be among ``codes``
     anchors : ndarray (n_themes, d), unit vectors of each theme's name and sentence, or None
     incidence : ndarray (n_codes, n_segments), 0/1, for the shared-segments part of the reason
+    names : ndarray (n_codes, d), optional, unit vectors of the code names (and descriptions): a
+        second similarity channel, centred with the theme names on the mean code name
+    name_weight : weight of the name channel against ``X``, or ``"auto"``: chosen among
+        :data:`NAME_WEIGHTS` by leave one seed out (:func:`choose_name_weight`)
+    anchor_weight : how strongly a theme's name node pulls, against one code
     min_fit : a code whose cosine to its best theme's centroid is below this fits no theme
     """
     index = {c: i for i, c in enumerate(codes)}
@@ -229,7 +296,18 @@ def place_codes(codes: Sequence[str], X: np.ndarray, seeds: Sequence[ThemeSeed],
     seed_theme = np.full(len(codes), -1)
     for t, s in enumerate(seeds):
         seed_theme[[index[c] for c in s.codes]] = t
-    F = propagate(X, seed_theme, anchors, T, alpha)
+    if isinstance(name_weight, str) and name_weight != "auto":
+        raise ValueError(f"name_weight={name_weight!r}: give a number >= 0 or 'auto'")
+    name_anchors = None
+    if names is not None:
+        names, anchors = centre_names(names, anchors)
+        name_anchors = anchors
+        if name_weight == "auto":
+            name_weight, _ = choose_name_weight(X, seed_theme, anchors, T, names, name_anchors, alpha=alpha,
+                                                anchor_weight=anchor_weight)
+    w = 0.0 if names is None or isinstance(name_weight, str) else float(name_weight)
+    F = propagate(X, seed_theme, anchors, T, alpha, names=names, name_anchors=name_anchors, name_weight=w,
+                  anchor_weight=anchor_weight)
     best = F.argmax(axis=1)
     total = F.sum(axis=1)
     confidence = np.where(total > 0, F[np.arange(len(codes)), best] / np.where(total > 0, total, 1.0), 0.0)
