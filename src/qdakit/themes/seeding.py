@@ -14,8 +14,8 @@ theme's name and sentence enter the graph as one more node, fixed to its theme (
 edges weighted ``anchor_weight``, 2: a name pulls like two codes), so a theme with no
 seed code still attracts the codes that read like its name. With
 :math:`P = D^{-1/2} W D^{-1/2}` and one-hot seeds :math:`Y`,
-:math:`F = (I - \alpha P)^{-1} Y`; a code goes to :math:`\arg\max_t F_{it}`, with
-confidence :math:`F_{it} / \sum_s F_{is}` (the share of the evidence that points to
+:math:`F = (I - \\alpha P)^{-1} Y`; a code goes to :math:`\\arg\\max_t F_{it}`, with
+confidence :math:`F_{it} / \\sum_s F_{is}` (the share of the evidence that points to
 that theme). A code whose cosine to its best theme's centroid (seeds, placed codes,
 name) is below ``min_fit`` is proposed for a new theme instead.
 
