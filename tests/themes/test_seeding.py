@@ -325,6 +325,7 @@ def test_cli_seed_file_places_codes_and_adopts_by_the_seeded_name(seeded_project
     assert r.exit_code == 0, r.output
     assert "seeded by you" in r.output and "Where each code went" in r.output
     assert "placed here by the researcher" in r.output
+    assert "Code names weighted" in r.output
     assert "Weather: no code was placed here" in r.output
     before = seeded_project.codings()
     r = runner.invoke(app, ["themes", "-p", str(seeded_project.path), "--adopt", "1", "--coder", "SM"])
