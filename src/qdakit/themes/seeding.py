@@ -32,15 +32,16 @@ that puts most of them back in their own theme wins (ties: the smaller). Propaga
 is linear in the seeds, so that costs one matrix inverse per weight. With no seed code
 (theme names only) nothing can be left out and the weight is 0.5.
 
-On the two human-grouped data sets of ``benchmarks/themes_suite.py`` (20 random draws of
-the seeds), from one seed code and the name per theme it puts 0.58 (proctoring) and
-0.38 (shuffle_music) of the other codes in their human theme, nearest centroid 0.53 and
-0.37; from two seed codes per theme 0.60 and 0.47 (nearest centroid 0.52 and 0.37);
-from the theme names alone 0.56 and 0.32. That is far under the 0.7 we aimed for, and
-no better than nearest centroid with the names hidden: even with *every other* code's
-theme known, nearest centroid on the code vectors places only 0.66 and 0.51 of them
-(on the code names 0.41 and 0.71), so one seed per theme cannot get there with these
-representations. Placements are a first draft for the researcher to check.
+On the two human-grouped data sets of ``benchmarks/themes_suite.py`` (100 random draws
+of the seeds), from one seed code and the name per theme it puts 0.58 (proctoring) and
+0.38 (shuffle_music) of the other codes in their human theme, nearest centroid 0.55 and
+0.35 (the earlier placement, without the name channel: 0.57 and 0.36); from two seed codes
+per theme 0.62 and 0.46 (nearest centroid 0.53 and 0.38); from the theme names alone
+0.56 and 0.33. That is far under the 0.7 we aimed for, and no better than nearest
+centroid with the names hidden: even with *every other* code's theme known, nearest
+centroid on the code vectors places only 0.66 and 0.51 of them (on the code names 0.41
+and 0.71), so one seed per theme cannot get there with these representations.
+Placements are a first draft for the researcher to check.
 
 References
 ----------
