@@ -24,6 +24,7 @@ from qdakit.themes import (
     seeds_from,
 )
 from qdakit.themes.ctfidf import terms
+from qdakit.themes.seeding import NAME_WEIGHTS, NO_SEED_NAME_WEIGHT, choose_name_weight, propagate
 
 TOPICS = {
     "funding": "funding budget grant money cuts council finance pot".split(),
@@ -324,6 +325,7 @@ def test_cli_seed_file_places_codes_and_adopts_by_the_seeded_name(seeded_project
     assert r.exit_code == 0, r.output
     assert "seeded by you" in r.output and "Where each code went" in r.output
     assert "placed here by the researcher" in r.output
+    assert "Code names weighted" in r.output
     assert "Weather: no code was placed here" in r.output
     before = seeded_project.codings()
     r = runner.invoke(app, ["themes", "-p", str(seeded_project.path), "--adopt", "1", "--coder", "SM"])
@@ -344,3 +346,72 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(f"qdakit.themes.{module}"))
     assert result.attempted > 0 and result.failed == 0
+
+
+# -- the code names as a second channel, their weight chosen by leave one seed out ----------------------
+def _two_topics(informative: str, rng_seed: int = 0):
+    """Eight codes in two themes: either their vectors or their names tell the themes apart, the other is noise."""
+    rng = np.random.default_rng(rng_seed)
+    truth = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    topic = np.eye(32)[[0, 1]]  # theme directions
+    clear = topic[truth] + 0.1 * rng.normal(size=(8, 32))
+    noise = rng.normal(size=(8, 32))
+    X, N = (clear, noise) if informative == "vectors" else (noise, clear)
+    unit = lambda V: V / np.linalg.norm(V, axis=1, keepdims=True)  # noqa: E731
+    return unit(X), unit(N), unit(topic + 0.1 * rng.normal(size=(2, 32))), truth
+
+
+@pytest.mark.parametrize("informative, expected", [("vectors", 0.0), ("names", 1.0)])
+def test_leave_one_seed_out_gives_the_names_weight_only_where_they_tell_themes_apart(informative, expected):
+    X, N, A, truth = _two_topics(informative)
+    seed = np.full(8, -1)
+    seed[[0, 1, 4, 5]] = truth[[0, 1, 4, 5]]
+    # no theme nodes: only the codes decide; ties go to the smaller weight
+    w, recovered = choose_name_weight(X, seed, None, 2, N, None, candidates=(0.0, 1.0))
+    assert w == expected
+    assert recovered == 1.0
+
+
+def test_leaving_a_seed_out_matches_propagating_without_it():
+    X, N, A, truth = _two_topics("names", rng_seed=3)
+    seed = np.array([0, 0, -1, -1, 1, -1, -1, -1])
+    for w in (0.0, 0.5):
+        _, recovered = choose_name_weight(X, seed, A, 2, N, A, candidates=(w,), anchor_weight=2.0)
+        by_hand = []
+        for i in (0, 1, 4):
+            hidden = seed.copy()
+            hidden[i] = -1
+            F = propagate(X, hidden, A, 2, names=N, name_anchors=A, name_weight=w, anchor_weight=2.0)
+            by_hand.append(F[i].argmax() == seed[i])
+        assert recovered == pytest.approx(np.mean(by_hand))
+
+
+def test_names_place_codes_whose_vectors_cannot():
+    X, N, A, truth = _two_topics("names")
+    codes = [f"c{i}" for i in range(8)]
+    seeds = [ThemeSeed("First", codes=("c0",)), ThemeSeed("Second", codes=("c4",))]
+    by_names = place_codes(codes, X, seeds, A, names=N, name_weight=1.0)
+    assert [seeds.index(next(s for s in seeds if s.name == p.theme)) for p in by_names] == truth.tolist()
+    assert by_names[0].seeded and by_names[0].confidence == 1.0  # the researcher's seed stays put
+    auto = place_codes(codes, X, seeds, A, names=N)  # "auto": the seeds choose the weight
+    assert [p.theme for p in auto] == [p.theme for p in by_names]
+    with pytest.raises(ValueError, match="'auto'"):
+        place_codes(codes, X, seeds, A, names=N, name_weight="names")
+
+
+def test_no_seed_code_means_the_middle_weight():
+    X, N, A, _ = _two_topics("names")
+    assert choose_name_weight(X, np.full(8, -1), A, 2, N, A) == (NO_SEED_NAME_WEIGHT, 0.0)
+
+
+def test_clusterer_reports_the_weight_the_names_got_and_refuses_a_bad_one():
+    segs, codings, codebook = problem()
+    seeds = {"Money": ["budget", "grants"], "Meetings": ["agenda", "minutes"], "People": ["recruiting"]}
+    tc = ThemeClusterer("codes", embedder=emb()).fit(segs, codings, codebook, seeds=seeds)
+    assert tc.seed_name_weight_ in NAME_WEIGHTS
+    placed = {p.code: p.theme for p in tc.placements_}
+    assert all(placed[c] == t for t, cs in seeds.items() for c in cs)
+    fixed = ThemeClusterer("codes", embedder=emb(), name_weight=0.5).fit(segs, codings, codebook, seeds=seeds)
+    assert fixed.seed_name_weight_ == 0.5
+    with pytest.raises(ValueError, match="name_weight='names'"):
+        ThemeClusterer("codes", embedder=emb(), name_weight="names").fit(segs, codings, codebook, seeds=seeds)

@@ -156,6 +156,8 @@ def register(app: typer.Typer) -> None:
                 theme = pl.theme if pl.theme is not None else f"new theme {pl.proposed_theme}?"
                 placed.add_row(pl.code, theme, "-" if pl.seeded else f"{pl.confidence:.2f}", pl.reason)
             _console.print(placed)
+            _console.print(f"[dim]Code names weighted {tc.seed_name_weight_:g} against what their passages say "
+                           "(chosen by hiding each of your seed codes in turn and placing it back).[/dim]")
             empty = [s.name for s in tc.seeds_ if s.name not in {t.name for t in tc.themes_}]
             for theme_name in empty:
                 _console.print(f"[dim]{theme_name}: no code was placed here (no code reads like it or "

@@ -57,7 +57,14 @@ from qdakit.project.views import attribution
 from qdakit.themes.candidates import CandidateTheme, MergeProposal, Quote, SplitProposal
 from qdakit.themes.cooccurrence import npmi, ochiai
 from qdakit.themes.inductive import CandidateCode, propose_codes
-from qdakit.themes.seeding import Placement, ThemeSeed, place_codes, seeds_from
+from qdakit.themes.seeding import (
+    Placement,
+    ThemeSeed,
+    centre_names,
+    choose_name_weight,
+    place_codes,
+    seeds_from,
+)
 from qdakit.themes.steps import (
     AgglomerativeThemes,
     Clusterer,
@@ -133,6 +140,11 @@ class ThemeClusterer(BaseEstimator):
     seed_names : bool, default True
         Seeded fit: each theme's name and sentence join the code graph as one
         more node of that theme (False: only the seed codes place codes).
+    name_weight : float or "auto", default "auto"
+        Seeded fit: weight of the code names (and descriptions) as a second
+        similarity channel beside the code vectors, the theme names joining it;
+        ``"auto"`` chooses it among 0, 0.5 and 1 by leave one seed out on the
+        researcher's own seeds (``seed_name_weight_`` says which).
     min_fit : float, default 0.0
         Seeded fit: a code whose cosine to its best theme's centroid is below
         this fits no seeded theme and goes to a proposed new theme.
@@ -162,6 +174,7 @@ class ThemeClusterer(BaseEstimator):
     outliers_ : DataFrame, segment_id, text, nearest_theme, similarity
     unplaced_codes_ : list of str, codes with no (non-empty) segment
     placements_ : list of Placement, seeded fit only: where each code went and why
+    seed_name_weight_ : float, seeded fit only: the weight the code names got
     seeds_ : list of ThemeSeed, seeded fit only
     model_id_ : str, the embedder's model id
     """
@@ -173,7 +186,7 @@ class ThemeClusterer(BaseEstimator):
                  spread_by: Sequence[str] = ("participant", "sector", "wave", "question"),
                  outlier_threshold: float = 0.05, min_words: int = 5, cooccurrence: str = "npmi",
                  min_cooccurrence: int = 2, exclude_terms: Sequence[str] = (), seed_names: bool = True,
-                 min_fit: float = 0.0) -> None:
+                 min_fit: float = 0.0, name_weight: float | str = "auto") -> None:
         self.of = of
         self.embedder = embedder
         self.reducer = reducer
@@ -194,6 +207,7 @@ class ThemeClusterer(BaseEstimator):
         self.exclude_terms = exclude_terms
         self.seed_names = seed_names
         self.min_fit = min_fit
+        self.name_weight = name_weight
 
     # -- fitting ------------------------------------------------------------------
     def _embedder(self) -> Embedder:
@@ -294,12 +308,25 @@ class ThemeClusterer(BaseEstimator):
     def _place(self, seeds: list[ThemeSeed], clusterer: Any) -> np.ndarray:
         """Seeded themes get ids 1..len(seeds) in the researcher's order; codes that fit none are
         clustered among themselves into proposed new themes (ids after them)."""
-        anchors = (_unit(self._embedder().encode([s.text for s in seeds]))
-                   if self.seed_names else None)
-        placements = place_codes(self.items_, self.item_vectors_, seeds, anchors, self._incidence,
-                                 min_fit=self.min_fit)
-        names = [s.name for s in seeds]
-        labels = np.array([names.index(p.theme) + 1 if p.theme is not None else -1 for p in placements])
+        emb = self._embedder()
+        anchors = _unit(emb.encode([_humanise(s.text) for s in seeds])) if self.seed_names else None
+        names = _unit(emb.encode([self._definitions[c] for c in self.items_]))
+        seed_theme = np.full(len(self.items_), -1)
+        where = {c: t for t, s in enumerate(seeds) for c in s.codes}
+        for i, c in enumerate(self.items_):
+            seed_theme[i] = where.get(c, -1)
+        weight = self.name_weight
+        if isinstance(weight, str):
+            if weight != "auto":
+                raise ValueError(f"name_weight={weight!r}: give a number >= 0 or 'auto'")
+            centred, centred_anchors = centre_names(names, anchors)
+            weight, _ = choose_name_weight(self.item_vectors_, seed_theme, centred_anchors, len(seeds), centred,
+                                           centred_anchors)
+        self.seed_name_weight_ = float(weight)
+        placements = place_codes(self.items_, self.item_vectors_, seeds, anchors, self._incidence, names=names,
+                                 name_weight=self.seed_name_weight_, min_fit=self.min_fit)
+        theme_names = [s.name for s in seeds]
+        labels = np.array([theme_names.index(p.theme) + 1 if p.theme is not None else -1 for p in placements])
         new = np.flatnonzero(labels < 0)
         if len(new):
             raw = run_clusterer(clusterer, self.item_vectors_[new], self.similarity_[np.ix_(new, new)], None)
@@ -319,6 +346,7 @@ class ThemeClusterer(BaseEstimator):
                    Ec: np.ndarray, E: np.ndarray) -> None:
         self.code_names_: list[str] = []
         self.unplaced_codes_: list[str] = []
+        self._definitions: dict[str, str] = {}
         if codings is None:
             return
         index = {sid: i for i, sid in enumerate(segs["id"])}
@@ -339,6 +367,7 @@ class ThemeClusterer(BaseEstimator):
         centroid = _unit(M @ Ec / np.where(counts > 0, counts, 1.0))
         D = _unit(self._embedder().encode(definitions)) if names and w > 0 else np.zeros_like(centroid)
         self.code_names_ = names
+        self._definitions = dict(zip(names, definitions, strict=True))
         self.code_segments_ = {c: [self.segment_ids_[j] for j in np.flatnonzero(M[i])] for i, c in enumerate(names)}
         self.code_vectors_ = _unit((1 - w) * centroid + w * D)
         self.code_centroids_ = _unit(M @ E / np.where(counts > 0, counts, 1.0))  # uncentred, for merges
