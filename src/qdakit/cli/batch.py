@@ -60,7 +60,7 @@ def batch(
     target_precision: Annotated[Optional[float], typer.Option(
         help="Aim each code's threshold at this precision. Default: the threshold that agreed best with the "
              "human coder in cross-validation.")] = None,
-    min_examples: Annotated[int, typer.Option(help="Codings a code needs before it is learned.")] = 5,
+    min_examples: Annotated[int, typer.Option(help="Codings a code needs before it is learned.")] = 3,
     min_similarity: Annotated[Optional[float], typer.Option(
         help="Codes not yet learned are suggested only above this cosine to their definition (default: none).")]
     = None,

@@ -26,7 +26,7 @@ def precode(
     target_precision: Annotated[Optional[float], typer.Option(
         help="Aim each code's threshold at this precision (few, sure suggestions). Default: the threshold "
              "that agreed best with the human coder in cross-validation.")] = None,
-    min_examples: Annotated[int, typer.Option(help="Codings a code needs before it is learned.")] = 5,
+    min_examples: Annotated[int, typer.Option(help="Codings a code needs before it is learned.")] = 3,
     top_k: Annotated[Optional[int], typer.Option(
         help="At most this many suggestions per segment. Default: every code above its threshold.")] = None,
     chunk_size: Annotated[int, typer.Option(help="Segments per checkpoint.")] = 256,

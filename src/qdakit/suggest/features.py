@@ -234,6 +234,7 @@ class FeatureBuilder:
     n_before: int = 1
     n_after: int = 0
     embedding_weight: float = 0.5
+    shapes: bool = True
     tfidf_: Any = field(default=None, repr=False)
 
     def fit(self, texts: list[str]) -> FeatureBuilder:
@@ -248,7 +249,7 @@ class FeatureBuilder:
         E = embed(prep.texts)
         w = self.embedding_weight
         blocks: list[np.ndarray] = [w * E]
-        dense_extra = [_shapes(prep.texts)]
+        dense_extra = [_shapes(prep.texts)] if self.shapes else []
         for neighbours in [*prep.before, *prep.after]:
             N = _embed_optional(neighbours, embed, E.shape[1])
             blocks.append(w * N)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from scipy import sparse
@@ -17,10 +17,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from qdakit.suggest.zeroshot import best_f1_threshold
 
-if TYPE_CHECKING:
-    pass
-
-__all__ = ["Classifier", "CodeFit", "calibrated", "calibrated_many", "choose_threshold", "fit_code"]
+__all__ = ["Classifier", "CodeFit", "calibrated", "calibrated_many", "choose_threshold", "fit_code", "grouped_oof"]
 
 
 
@@ -120,9 +117,13 @@ def choose_threshold(scores: np.ndarray, y: np.ndarray, target: float,
     return float(s[j]), float(prec[j]), float(tp[j] / tp[-1])
 
 
-def fit_code(X: sparse.csr_matrix, y: np.ndarray, groups: np.ndarray, zero_shot: np.ndarray | None,
-             factory: Callable[[], Any], *, target: float | None, cv: int, random_state: int | None) -> CodeFit:
-    """Fit one code's classifier; choose calibration, blend weight and threshold on grouped OOF scores."""
+def grouped_oof(X: sparse.csr_matrix, y: np.ndarray, groups: np.ndarray, factory: Callable[[], Any], *,
+                cv: int, random_state: int | None) -> tuple[np.ndarray, int]:
+    """Out-of-fold raw scores of one code's classifier, folds grouped by transcript and stratified.
+
+    Returns (scores, folds fitted); NaN where a fold could not be fitted (one class
+    in its training part) or where there are too few groups or positives for any fold.
+    """
     y = y.astype(int)
     n_pos, n_neg = int(y.sum()), int((1 - y).sum())
     n_groups = len(np.unique(groups))
@@ -138,11 +139,21 @@ def fit_code(X: sparse.csr_matrix, y: np.ndarray, groups: np.ndarray, zero_shot:
             clf = factory().fit(X[tr], y[tr])
             raw_oof[te] = _raw(clf, X[te])
             folds += 1
+    return raw_oof, folds
+
+
+def fit_code(X: sparse.csr_matrix, y: np.ndarray, groups: np.ndarray, zero_shot: np.ndarray | None,
+             factory: Callable[[], Any], *, target: float | None, cv: int, random_state: int | None) -> CodeFit:
+    """Fit one code's classifier; choose calibration, blend weight and threshold on grouped OOF scores."""
+    y = y.astype(int)
+    raw_oof, folds = grouped_oof(X, y, groups, factory, cv=cv, random_state=random_state)
     final = factory().fit(X, y)
     ok = ~np.isnan(raw_oof)
     calibrator = None
     if ok.sum() >= 10 and len(np.unique(y[ok])) == 2:
         calibrator = LogisticRegression(C=1e4, max_iter=1000).fit(raw_oof[ok].reshape(-1, 1), y[ok])
+        if calibrator.coef_[0][0] <= 0:  # out of fold the scores ran against the labels: no skill shown,
+            calibrator = None  # and a falling calibration would turn the final model's ranking upside down
     p_oof = np.full(len(y), np.nan)
     if ok.any():
         p_oof[ok] = (calibrator.predict_proba(raw_oof[ok].reshape(-1, 1))[:, 1] if calibrator is not None

@@ -74,6 +74,7 @@ from qdakit.suggest.active import rank_for_coding
 from qdakit.suggest.explain import explain
 from qdakit.suggest.features import FeatureBuilder, Prepared, default_classifier, prepare
 from qdakit.suggest.fitting import CodeFit, calibrated_many, fit_code
+from qdakit.suggest.profiles import PROFILES, ProfileChoice, choose_profile
 from qdakit.suggest.training import (
     Examples,
     TrainingData,
@@ -122,7 +123,7 @@ class CodeSuggester(BaseEstimator):
         codings out of fold. A share such as 0.8: thresholds are set so that,
         in cross-validation, at least this share of the suggestions above them
         are codings a human made (codes that cannot reach it are not suggested).
-    min_examples : int, default 5
+    min_examples : int, default 3
         Positive segments a code needs (from >= 2 transcripts) before it gets a
         supervised classifier; before that it is scored zero-shot.
     classifier : callable, optional
@@ -147,6 +148,11 @@ class CodeSuggester(BaseEstimator):
         supervised model; None: the calibration's F1-best cut (0.5 before any coding).
     negatives : {"transcript", "segment"}, default "transcript"
         Which uncoded segments count as negatives (see the module docstring).
+    features : {"auto", "semantic", "plain", "conversation"}, default "auto"
+        How the supervised features are weighed (:mod:`qdakit.suggest.profiles`):
+        "auto" compares the profiles by grouped cross-validation on the
+        project's codings and keeps the simplest that does about as well as the
+        best (``profile_`` says which and why).
     cv : int, default 5
         Folds of the grouped cross-validation.
     random_state : int or None, default 0
@@ -175,6 +181,8 @@ class CodeSuggester(BaseEstimator):
     negative_rule_ : str
         Which segments served as negatives: the ``negatives`` rule, and how
         many segments marked reviewed were added to it.
+    profile_ : ProfileChoice
+        The feature profile used, with each candidate's out-of-fold score.
     code_prior_ : pandas.Series
         Share of the reviewed segments coded with each code (used by :meth:`predict`).
 
@@ -185,12 +193,12 @@ class CodeSuggester(BaseEstimator):
     """
 
     def __init__(self, embedder: Embedder | None = None, *, target_precision: float | None = None,
-                 min_examples: int = 5, classifier: Callable[[], Any] | None = None,
+                 min_examples: int = 3, classifier: Callable[[], Any] | None = None,
                  context_window: tuple[int, int] = (1, 0), lexical: bool = True,
                  zero_shot: str = "mean", zero_shot_threshold: float | None = None,
                  zero_shot_min_similarity: float | None = None,
-                 negatives: str = "transcript", cv: int = 5, random_state: int | None = 0,
-                 verbose: bool = False) -> None:
+                 negatives: str = "transcript", features: str = "auto", cv: int = 5,
+                 random_state: int | None = 0, verbose: bool = False) -> None:
         self.embedder = embedder
         self.target_precision = target_precision
         self.min_examples = min_examples
@@ -201,6 +209,7 @@ class CodeSuggester(BaseEstimator):
         self.zero_shot_threshold = zero_shot_threshold
         self.zero_shot_min_similarity = zero_shot_min_similarity
         self.negatives = negatives
+        self.features = features
         self.cv = cv
         self.random_state = random_state
         self.verbose = verbose
@@ -215,6 +224,8 @@ class CodeSuggester(BaseEstimator):
             raise ValueError(f"zero_shot={self.zero_shot!r}; use 'max' or 'mean'")
         if self.negatives not in ("transcript", "segment"):
             raise ValueError(f"negatives={self.negatives!r}; use 'transcript' or 'segment'")
+        if self.features != "auto" and self.features not in PROFILES:
+            raise ValueError(f"features={self.features!r}; use 'auto', " + " or ".join(map(repr, PROFILES)))
         if int(self.cv) < 2:
             raise ValueError(f"cv={self.cv!r}; cross-validation needs at least 2 folds")
         cw = self.context_window
@@ -255,6 +266,22 @@ class CodeSuggester(BaseEstimator):
             else:
                 warnings.warn(msg, EmptySegmentWarning, stacklevel=3)
         return prep
+
+    def _features(self, prep: Prepared, train_rows: list[int], learnable: dict[str, Any],
+                  factory: Callable[[], Any]) -> tuple[FeatureBuilder, Any, ProfileChoice]:
+        """The feature builder of the chosen profile (``features``; "auto": by grouped CV, see
+        :mod:`qdakit.suggest.profiles`) and the training rows' features under it."""
+        nb, na = self._check_params()
+        names = list(PROFILES) if self.features == "auto" else [self.features]
+        builders = {n: FeatureBuilder(self.lexical and PROFILES[n].lexical, nb, na, PROFILES[n].embedding_weight,
+                                      PROFILES[n].shapes).fit(prep.texts) for n in names}
+        sub = prep.subset(train_rows)
+        mats = {n: b.transform(sub, self._embed) for n, b in builders.items()} if train_rows else {}
+        choice = (choose_profile(mats, learnable, factory, cv=int(self.cv), random_state=self.random_state)
+                  if mats else ProfileChoice(names[0], {}, ()))
+        if len(names) > 1 and choice.codes:
+            self.diagnostics_.append(f"feature profile {choice.describe()}")
+        return builders[choice.name], mats.get(choice.name), choice
 
     # ---------------------------------------------------------------------- fit
     def fit(self, segments: pd.DataFrame, codebook: Codebook, codings: pd.DataFrame | None = None,
@@ -344,15 +371,22 @@ class CodeSuggester(BaseEstimator):
                   else self.zs_calibrator_.threshold)
         has_groups = "transcript_id" in segments.columns
 
-        self.features_ = FeatureBuilder(self.lexical, *self._check_params()).fit(prep.texts)
         factory = self.classifier if self.classifier is not None else default_classifier
-        X_train = (self.features_.transform(prep.subset(train_rows), self._embed) if train_rows else None)
         train_pos = {r: k for k, r in enumerate(train_rows)}
+        labels_of, learnable = {}, {}  # per code: its rows and labels; those that get a classifier
+        for name in names:
+            rows_c = sorted(pool | {row_of[i] for i in rej[name]})
+            y = labels_of[name] = np.array([prep.ids[r] in pos[name] for r in rows_c], dtype=int)
+            if (y.sum() >= self.min_examples and len(y) - y.sum() >= 2
+                    and (not has_groups or len({prep.groups[row_of[i]] for i in pos[name]}) >= 2)):
+                learnable[name] = ([train_pos[r] for r in rows_c], y,
+                                   prep.groups[rows_c] if has_groups else np.arange(len(rows_c)))
+        self.features_, X_train, self.profile_ = self._features(prep, train_rows, learnable, factory)
         self.models_: dict[str, CodeFit] = {}
         report, single, unreached = [], [], []
         for name in tqdm(names, desc="fitting codes", unit="code", disable=not self.verbose or len(names) < 2):
             rows_c = sorted(pool | {row_of[i] for i in rej[name]})
-            y = np.array([prep.ids[r] in pos[name] for r in rows_c], dtype=int)
+            y = labels_of[name]
             n_pos = int(y.sum())
             pos_groups = {prep.groups[row_of[i]] for i in pos[name]}
             zs_j = self.prototypes_.codes.index(name) if name in self.prototypes_.codes else None
@@ -367,9 +401,9 @@ class CodeSuggester(BaseEstimator):
                 note = "no negatives: every reviewed segment has this code"
             else:
                 assert X_train is not None  # rows_c holds training rows
-                Xc = X_train[[train_pos[r] for r in rows_c]]
+                Xc = X_train[learnable[name][0]]
                 zs = Z[rows_c, zs_j] if zs_j is not None else None
-                groups = prep.groups[rows_c] if has_groups else np.arange(len(rows_c))
+                groups = learnable[name][2]
                 fit = fit_code(Xc, y, groups, zs, factory, target=self.target_precision,
                                cv=int(self.cv), random_state=self.random_state)
                 self.models_[name] = fit
