@@ -7,8 +7,8 @@ Protocol (honest by construction)
   ``top_k``; a code is taken where it is suggested). For AnnoMI, whose codes exclude each
   other, the decision is ``CodeSuggester.predict`` (one code per utterance), as in
   ``benchmarks/suggest_annomi.py``.
-* Every setting the suggester uses (per-code thresholds, Platt calibration, the blend weight
-  of supervised and zero-shot scores, the zero-shot calibration) is chosen inside ``fit``,
+* Every setting the suggester uses (the feature profile, per-code thresholds, Platt calibration,
+  the blend weight of supervised and zero-shot scores, the zero-shot calibration) is chosen inside ``fit``,
   by cross-validation on the training units only. Held-out units are used once, for the
   figure; nothing here is chosen on them. The defaults themselves were chosen while
   developing on these data sets, so a separate held-out data set is the real test.
