@@ -1,15 +1,18 @@
-"""Feature profiles: the one-standard-error choice by grouped CV, and the suggester's use of it."""
+"""Feature profiles (the one-standard-error choice by grouped CV), the kappa-best cut, the calibration guard."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import cohen_kappa_score
 
 from qdakit.embed import FakeEmbedder
 from qdakit.suggest import CodeSuggester
-from qdakit.suggest.fitting import fit_code, grouped_oof
+from qdakit.suggest.fitting import best_kappa_threshold, fit_code, grouped_oof
 from qdakit.suggest.profiles import PROFILES, choose_profile
 
 from .test_suggest import CODEBOOK, make_data, quiet_fit
@@ -77,3 +80,23 @@ def test_suggester_records_the_profile_and_refuses_an_unknown_one() -> None:
     assert semantic.features_.tfidf_ is None and not semantic.features_.shapes
     with pytest.raises(ValueError, match="features='words'"):
         CodeSuggester(FakeEmbedder(), features="words").fit(segs, CODEBOOK, cods)
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), st.booleans()), min_size=2, max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_the_kappa_cut_is_the_best_of_all_cuts(pairs: list[tuple[int, bool]]) -> None:
+    scores = np.array([s / 6 for s, _ in pairs])
+    y = np.array([int(b) for _, b in pairs])
+    cut, kappa = best_kappa_threshold(scores, y)
+    if not y.any():
+        assert cut == np.inf
+        return
+    best = max(_kappa(y, (scores >= t).astype(int)) for t in np.unique(scores))
+    assert kappa == pytest.approx(best, abs=1e-9)
+    assert _kappa(y, (scores >= cut).astype(int)) == pytest.approx(best, abs=1e-9)
+
+
+def _kappa(a: np.ndarray, b: np.ndarray) -> float:
+    if a.min() == a.max() and b.min() == b.max():
+        return 0.0
+    return float(cohen_kappa_score(a, b))

@@ -25,7 +25,7 @@ How a code is scored
   the same out-of-fold scores (average precision), so the definition matters
   while labels are few and fades as they accumulate.
 * **threshold** per code: by default the cut on the out-of-fold scores that
-  agrees best with the human coder (highest F1); with ``target_precision``, the
+  agrees best with the human coder (highest Cohen's kappa); with ``target_precision``, the
   lowest cut whose out-of-fold precision reaches it (few, sure suggestions; a
   code that cannot reach it is never suggested). Zero-shot codes share the
   calibration's F1-best cut over the reviewed segments (``zero_shot_threshold``
@@ -119,7 +119,7 @@ class CodeSuggester(BaseEstimator):
         all-MiniLM-L6-v2). Wrap it in :class:`~qdakit.embed.CachedEmbedder` to
         embed each text once across runs.
     target_precision : float or None, default None
-        None: each code's threshold maximises its agreement (F1) with the human
+        None: each code's threshold maximises its agreement (kappa) with the human
         codings out of fold. A share such as 0.8: thresholds are set so that,
         in cross-validation, at least this share of the suggestions above them
         are codings a human made (codes that cannot reach it are not suggested).
