@@ -12,6 +12,7 @@ Modules: :mod:`~qdakit.embed.base` (protocol, hash, errors),
 :mod:`~qdakit.embed.sentence` (sentence-transformers), :mod:`~qdakit.embed.e5` (multilingual),
 :mod:`~qdakit.embed.cache`,
 :mod:`~qdakit.embed.fake`, :mod:`~qdakit.embed.build` (building fast models),
+:mod:`~qdakit.embed.finetune` (opt-in fine-tuning on a project's codings),
 :mod:`~qdakit.embed.tokens` and :mod:`~qdakit.embed.fast` (fast embedders).
 
 Examples
@@ -37,6 +38,7 @@ from qdakit.embed.base import (
 from qdakit.embed.cache import CachedEmbedder, EmbeddingCache, project_embedder
 from qdakit.embed.e5 import E5_MODEL_ID, E5Embedder
 from qdakit.embed.fake import FakeEmbedder
+from qdakit.embed.finetune import FineTuneError, fine_tuned_embedder
 from qdakit.embed.sentence import SentenceTransformerEmbedder, pool_chunks, split_token_ranges
 
 __all__ = [
@@ -48,9 +50,11 @@ __all__ = [
     "EmbeddingCache",
     "EmptyTextError",
     "FakeEmbedder",
+    "FineTuneError",
     "LongTextWarning",
     "SentenceTransformerEmbedder",
     "default_model_path",
+    "fine_tuned_embedder",
     "pool_chunks",
     "project_embedder",
     "split_token_ranges",
