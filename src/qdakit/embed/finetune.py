@@ -124,14 +124,25 @@ def _train(st: Any, texts: Sequence[str], A: np.ndarray, B: np.ndarray, target: 
 
 
 def _save_quietly(st: Any, folder: Path) -> None:
-    """Save the model without transformers' own "Writing model shards" bar."""
+    """Save the model atomically (a temporary folder beside it, renamed when complete), without
+    transformers' own "Writing model shards" bar; a crash never leaves a half-written model to load."""
+    import shutil
+    import tempfile
+
     from transformers.utils import logging as hf_logging
 
     was_enabled = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        st.save(str(folder))
+        st.save(str(tmp))
+        try:
+            os.replace(tmp, folder)
+        except OSError:  # another run saved the same model meanwhile: keep theirs
+            if not (folder / "config.json").exists():
+                raise
     finally:
+        shutil.rmtree(tmp, ignore_errors=True)
         if was_enabled:
             hf_logging.enable_progress_bar()
 
