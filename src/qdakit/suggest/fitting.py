@@ -15,6 +15,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import StratifiedGroupKFold
 
+from qdakit.suggest.zeroshot import ranked_labels
+
 __all__ = ["Classifier", "CodeFit", "best_kappa_threshold", "calibrated", "calibrated_many", "choose_threshold",
            "fit_code", "grouped_oof"]
 
@@ -101,12 +103,10 @@ def best_kappa_threshold(scores: np.ndarray, y: np.ndarray) -> tuple[float, floa
     multi-label data sets (shuffle_music 0.425 against 0.419, proctoring 0.384
     against 0.372 over all answers).
     """
-    ok = ~np.isnan(scores)
-    s, yy = np.asarray(scores)[ok], np.asarray(y)[ok].astype(bool)
-    if not yy.any():
+    ranked = ranked_labels(scores, y)
+    if ranked is None:
         return float("inf"), 0.0
-    order = np.argsort(-s, kind="stable")
-    s, yy = s[order], yy[order]
+    s, yy = ranked
     n, pos = len(s), float(yy.sum())
     taken = np.arange(1, n + 1, dtype=float)  # the top k are predicted positive
     tp = np.cumsum(yy)

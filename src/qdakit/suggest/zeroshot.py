@@ -27,8 +27,8 @@ import numpy as np
 
 from qdakit.model import Code
 
-__all__ = ["Prototypes", "ZeroShotCalibrator", "build_prototypes", "name_text", "prototype_texts", "similarities",
-           "softmax_scores"]
+__all__ = ["Prototypes", "ZeroShotCalibrator", "build_prototypes", "name_text", "prototype_texts", "ranked_labels",
+           "similarities", "softmax_scores"]
 
 
 def name_text(name: str) -> str:
@@ -158,18 +158,26 @@ class ZeroShotCalibrator:
         return self
 
 
+def ranked_labels(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Scores (NaN left out) sorted from the highest, with their labels as booleans; None without positives."""
+    ok = ~np.isnan(scores)
+    s, yy = np.asarray(scores)[ok], np.asarray(y)[ok].astype(bool)
+    if not yy.any():
+        return None
+    order = np.argsort(-s, kind="stable")
+    return s[order], yy[order]
+
+
 def best_f1_threshold(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """The score cut (predict ``score >= t``) with the highest F1 on ``y``, and that F1.
 
     Cuts lie halfway between adjacent distinct scores, so a new score equal to
     the lowest one taken is still taken. ``(inf, 0)`` without positives.
     """
-    ok = ~np.isnan(scores)
-    s, yy = np.asarray(scores)[ok], np.asarray(y)[ok].astype(bool)
-    if not yy.any():
+    ranked = ranked_labels(scores, y)
+    if ranked is None:
         return float("inf"), 0.0
-    order = np.argsort(-s, kind="stable")
-    s, yy = s[order], yy[order]
+    s, yy = ranked
     tp = np.cumsum(yy)
     k = np.arange(1, len(s) + 1)
     f1 = 2 * tp / (k + yy.sum())
