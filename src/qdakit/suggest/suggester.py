@@ -18,8 +18,9 @@ How a code is scored
   or for none); see :class:`~qdakit.suggest.zeroshot.ZeroShotCalibrator`.
 * **supervised** (at least ``min_examples`` positive segments, from at least
   two transcripts): one binary classifier per code (multi-label, one-vs-rest)
-  over the segment's embedding, its neighbouring turns (context), cheap shape
-  features and TF-IDF words; scores are Platt-calibrated on out-of-fold
+  over the segment's embedding, its neighbouring turns (context) and, as the
+  feature profile chosen by grouped CV says (:mod:`~qdakit.suggest.profiles`),
+  TF-IDF words and shape features; scores are Platt-calibrated on out-of-fold
   predictions of a cross-validation grouped by transcript.
 * **blended**: ``w * supervised + (1 - w) * zero_shot`` with ``w`` chosen on
   the same out-of-fold scores (average precision), so the definition matters
