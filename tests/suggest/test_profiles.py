@@ -100,3 +100,12 @@ def _kappa(a: np.ndarray, b: np.ndarray) -> float:
     if a.min() == a.max() and b.min() == b.max():
         return 0.0
     return float(cohen_kappa_score(a, b))
+
+
+def test_choosing_the_profile_shows_progress_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    signal, labelled, _ = _labelled(3)
+    X = sparse.csr_matrix(signal)
+    choose_profile({"a": X, "b": X}, labelled, LogisticRegression, cv=3, random_state=0, show_progress=True)
+    assert "choosing the feature profile" in capsys.readouterr().err
+    choose_profile({"a": X, "b": X}, labelled, LogisticRegression, cv=3, random_state=0)
+    assert "choosing the feature profile" not in capsys.readouterr().err

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 from sklearn.metrics import average_precision_score
+from tqdm.auto import tqdm
 
 from qdakit.suggest.fitting import grouped_oof
 
@@ -80,7 +81,7 @@ def _sample(codes: Sequence[tuple[str, int]], k: int) -> list[str]:
 
 def choose_profile(matrices: dict[str, sparse.csr_matrix], labelled: dict[str, tuple[np.ndarray, np.ndarray,
                    np.ndarray]], factory: Callable[[], Any], *, cv: int, random_state: int | None,
-                   max_codes: int = 8) -> ProfileChoice:
+                   max_codes: int = 8, show_progress: bool = False) -> ProfileChoice:
     """The simplest profile that ranks the project's codings about as well as the best, out of fold.
 
     Each profile's out-of-fold average precision is measured on the same sample
@@ -97,19 +98,25 @@ def choose_profile(matrices: dict[str, sparse.csr_matrix], labelled: dict[str, t
         The codes that get a classifier, each with its training rows.
     factory : callable
         Makes a fresh binary classifier, as in :func:`~qdakit.suggest.fitting.fit_code`.
+    show_progress : bool
+        A progress bar over the cross-validated fits (profiles x sampled codes).
     """
     names = list(matrices)
     sample = _sample([(c, int(y.sum())) for c, (_, y, _) in labelled.items()], max_codes)
     if len(names) == 1 or not sample:
         return ProfileChoice(names[0], {}, tuple(sample))
     ap = np.full((len(names), len(sample)), np.nan)
+    bar = tqdm(total=len(names) * len(sample), desc="choosing the feature profile", unit="fit",
+               disable=not show_progress)
     for k, name in enumerate(names):
         for j, code in enumerate(sample):
+            bar.update()
             rows, y, groups = labelled[code]
             raw, _ = grouped_oof(matrices[name][rows], y, groups, factory, cv=cv, random_state=random_state)
             ok = ~np.isnan(raw)
             if ok.sum() >= 4 and len(np.unique(y[ok])) == 2:
                 ap[k, j] = average_precision_score(y[ok], raw[ok])
+    bar.close()
     measured = ~np.isnan(ap).any(axis=0)
     scores = {n: float(np.mean(ap[k, measured])) if measured.any() else float("nan") for k, n in enumerate(names)}
     if not measured.any():

@@ -278,8 +278,8 @@ class CodeSuggester(BaseEstimator):
                                       PROFILES[n].shapes).fit(prep.texts) for n in names}
         sub = prep.subset(train_rows)
         mats = {n: b.transform(sub, self._embed) for n, b in builders.items()} if train_rows else {}
-        choice = (choose_profile(mats, learnable, factory, cv=int(self.cv), random_state=self.random_state)
-                  if mats else ProfileChoice(names[0], {}, ()))
+        choice = (choose_profile(mats, learnable, factory, cv=int(self.cv), random_state=self.random_state,
+                                 show_progress=bool(self.verbose)) if mats else ProfileChoice(names[0], {}, ()))
         if len(names) > 1 and choice.codes:
             self.diagnostics_.append(f"feature profile {choice.describe()}")
         return builders[choice.name], mats.get(choice.name), choice
