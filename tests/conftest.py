@@ -25,3 +25,17 @@ def project(tmp_path: Path) -> Project:
                               Code("Funding", parent="Balance of resources")]))
     yield p
     p.close()
+
+
+@pytest.fixture
+def new_project(tmp_path: Path):
+    """A factory of empty projects in tmp_path (``new_project("a")``), all closed afterwards."""
+    made: list[Project] = []
+
+    def make(name: str = "p") -> Project:
+        made.append(Project.create(tmp_path / f"{name}.qdakit"))
+        return made[-1]
+
+    yield make
+    for p in made:
+        p.close()

@@ -52,19 +52,6 @@ def selection(guid: int, start: int, end: int, *codings: tuple[int, int], inner:
             f"{body}{inner}</PlainTextSelection>")
 
 
-@pytest.fixture
-def new_project(tmp_path):
-    made = []
-
-    def make(name: str = "p") -> Project:
-        made.append(Project.create(tmp_path / f"{name}.qdakit"))
-        return made[-1]
-
-    yield make
-    for p in made:
-        p.close()
-
-
 def codings_of(p: Project) -> list[tuple]:
     df = p.codings()
     return sorted(zip(df["segment_id"], df["code"], df["coder"], df["start"].astype(int), df["end"].astype(int), strict=False))

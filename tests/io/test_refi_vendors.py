@@ -25,19 +25,6 @@ NS = "{urn:QDA-XML:project:1.0}"
 EXPECTED = sorted((quote, code, coder) for quote, code, coder in SPANS)
 
 
-@pytest.fixture
-def new_project(tmp_path):
-    made = []
-
-    def make(name: str = "p") -> Project:
-        made.append(Project.create(tmp_path / f"{name}.qdakit"))
-        return made[-1]
-
-    yield make
-    for p in made:
-        p.close()
-
-
 def quotes(p: Project) -> list[tuple[str, str, str]]:
     df = p.codings()
     return sorted((p.transcript(t).text[int(s):int(e)], c, who)
