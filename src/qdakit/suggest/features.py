@@ -237,8 +237,11 @@ class FeatureBuilder:
     shapes: bool = True
     tfidf_: Any = field(default=None, repr=False)
 
-    def fit(self, texts: list[str]) -> FeatureBuilder:
-        if self.lexical:
+    def fit(self, texts: list[str], tfidf: Any = None) -> FeatureBuilder:
+        """Learn the TF-IDF vocabulary of ``texts`` (when lexical), or take ``tfidf``, one already fitted on them."""
+        if self.lexical and tfidf is not None:
+            self.tfidf_ = tfidf
+        elif self.lexical:
             self.tfidf_ = _WordBigramTfidf(ngram_range=(1, 2), sublinear_tf=True, token_pattern=_TOKEN,
                                           min_df=2 if len(texts) >= 200 else 1, max_features=200_000,
                                           dtype=np.float32)

@@ -274,8 +274,11 @@ class CodeSuggester(BaseEstimator):
         :mod:`qdakit.suggest.profiles`) and the training rows' features under it."""
         nb, na = self._check_params()
         names = list(PROFILES) if self.features == "auto" else [self.features]
-        builders = {n: FeatureBuilder(self.lexical and PROFILES[n].lexical, nb, na, PROFILES[n].embedding_weight,
-                                      PROFILES[n].shapes).fit(prep.texts) for n in names}
+        builders: dict[str, FeatureBuilder] = {}
+        for n in names:  # the profiles with words share one TF-IDF vocabulary, fitted once
+            words = next((b.tfidf_ for b in builders.values() if b.tfidf_ is not None), None)
+            builders[n] = FeatureBuilder(self.lexical and PROFILES[n].lexical, nb, na, PROFILES[n].embedding_weight,
+                                         PROFILES[n].shapes).fit(prep.texts, words)
         sub = prep.subset(train_rows)
         mats = {n: b.transform(sub, self._embed) for n, b in builders.items()} if train_rows else {}
         choice = (choose_profile(mats, learnable, factory, cv=int(self.cv), random_state=self.random_state,
@@ -377,7 +380,8 @@ class CodeSuggester(BaseEstimator):
         labels_of, learnable = {}, {}  # per code: its rows and labels; those that get a classifier
         for name in names:
             rows_c = sorted(pool | {row_of[i] for i in rej[name]})
-            y = labels_of[name] = np.array([prep.ids[r] in pos[name] for r in rows_c], dtype=int)
+            y = np.array([prep.ids[r] in pos[name] for r in rows_c], dtype=int)
+            labels_of[name] = (rows_c, y)
             if (y.sum() >= self.min_examples and len(y) - y.sum() >= 2
                     and (not has_groups or len({prep.groups[row_of[i]] for i in pos[name]}) >= 2)):
                 learnable[name] = ([train_pos[r] for r in rows_c], y,
@@ -386,8 +390,7 @@ class CodeSuggester(BaseEstimator):
         self.models_: dict[str, CodeFit] = {}
         report, single, unreached = [], [], []
         for name in tqdm(names, desc="fitting codes", unit="code", disable=not self.verbose or len(names) < 2):
-            rows_c = sorted(pool | {row_of[i] for i in rej[name]})
-            y = labels_of[name]
+            rows_c, y = labels_of[name]
             n_pos = int(y.sum())
             pos_groups = {prep.groups[row_of[i]] for i in pos[name]}
             zs_j = self.prototypes_.codes.index(name) if name in self.prototypes_.codes else None
