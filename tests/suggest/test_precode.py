@@ -227,3 +227,56 @@ def test_precode_of_chosen_transcripts_embeds_only_what_it_needs(tmp_path):
     sources = {t.rsplit("(", 1)[-1].rstrip(")") for t in emb.seen if t.endswith(")")}
     assert sources == {"0", "1", "3"}  # the coded transcripts and the chosen one; never t2 or t4
     assert set(p.suggestions()["segment_id"].str.split("#").str[0]) <= {"t3"}
+
+
+def test_cli_fine_tune_refuses_an_encoder_it_cannot_train_in_one_line(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from qdakit.cli import main
+
+    _, _, path = _cli_project(tmp_path, monkeypatch)  # the fake embedder is no sentence-transformers model
+    monkeypatch.setattr(sys, "argv", ["qdakit", "precode", "-p", str(path), "--fine-tune"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    err = capsys.readouterr().err
+    assert exit_.value.code == 1
+    lines = [x for x in err.splitlines() if x.startswith("error:")]
+    assert len(lines) == 1 and "cannot be fine-tuned" in err and "without --fine-tune" in err
+    assert "Traceback" not in err
+    with Project.open(path) as q:
+        assert q.suggestions().empty  # nothing written
+
+
+def test_fine_tuning_needs_human_codings(tmp_path):
+    from qdakit.embed.finetune import FineTuneError
+    from qdakit.suggest.precode import fine_tuned_project_embedder
+
+    p = _project(tmp_path / "p.qdakit")
+    with pytest.raises(FineTuneError, match="no human codings"):
+        fine_tuned_project_embedder(p, show_progress=False)
+    p.close()
+
+
+@pytest.mark.realmodel
+def test_cli_precode_with_a_fine_tuned_encoder_saves_and_reuses_it(tmp_path):
+    from typer.testing import CliRunner
+
+    from qdakit import cli
+    from qdakit.suggest.precode import fine_tuned_project_embedder
+
+    path = tmp_path / "p.qdakit"
+    p = _project(path)
+    _code_two_transcripts(p)
+    tuned = fine_tuned_project_embedder(p, show_progress=False)
+    assert "+ft-" in tuned.model_id
+    saved = tmp_path / "p.qdakit.finetuned" / tuned.model_id.split("+")[-1]
+    assert (saved / "config.json").exists()
+    again = fine_tuned_project_embedder(p, show_progress=False)
+    assert again.model_id == tuned.model_id and again.embedder._st is None  # loaded, not trained again
+    p.close()
+    r = CliRunner().invoke(cli.app, ["precode", "-p", str(path), "--fine-tune", "--no-verdict"])
+    assert r.exit_code == 0, r.output
+    assert "Encoder ready" in r.output and tuned.model_id in r.output
+    with Project.open(path) as q:
+        models = set(q.suggestions()["model"]) if "model" in q.suggestions().columns else set()
+    assert not models or any("+ft-" in m for m in models)

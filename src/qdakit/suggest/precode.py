@@ -11,6 +11,10 @@ Only what is needed is embedded: with ``transcripts``, the suggester is fitted
 on the transcripts that hold human codings (or rejected suggestions) and the
 chosen ones, not on every transcript of the project.
 
+:func:`fine_tuned_project_embedder` (opt-in, ``qdakit precode --fine-tune``) fine-tunes
+the project's encoder on its human codings first; the fine-tuned model is saved next to
+the project and reused while the codings are unchanged.
+
 Nothing here touches a human coding: suggestions are stored as suggestions;
 only :func:`accept_above` (with a named coder) turns them into codings.
 """
@@ -24,7 +28,9 @@ from typing import Any
 
 import pandas as pd
 
-from qdakit.embed.cache import project_embedder
+from qdakit.embed.cache import CachedEmbedder, EmbeddingCache, project_embedder
+from qdakit.embed.finetune import FineTuneError, fine_tuned_embedder
+from qdakit.embed.sentence import SentenceTransformerEmbedder
 from qdakit.errors import CodingError
 from qdakit.model import Coding
 from qdakit.project import Project
@@ -32,7 +38,7 @@ from qdakit.suggest.suggester import CodeSuggester
 from qdakit.suggest.training import project_frames
 
 __all__ = ["DEFAULT_TOP_K", "PrecodeReport", "fit_suggester", "precode", "next_to_code", "accept_above",
-           "default_embedder"]
+           "default_embedder", "fine_tuned_project_embedder"]
 
 #: suggestions per segment by default: every code above its threshold (None). Codebooks where a
 #: segment carries several codes (about 7 per answer in the shuffle_music study) lose most of
@@ -58,6 +64,32 @@ class PrecodeReport:
 def default_embedder(project: Project, *, device: str = "cpu") -> Any:
     """The bundled sentence-transformers model with the project's embedding cache."""
     return project_embedder(project, device=device)
+
+
+def fine_tuned_project_embedder(project: Project, *, device: str = "cpu", show_progress: bool = True) -> Any:
+    """The project's encoder fine-tuned on its human codings (:mod:`qdakit.embed.finetune`), opt-in.
+
+    The model is saved next to the project (``study.qdakit`` -> ``study.qdakit.finetuned/ft-<hash>``)
+    under a hash of the codings, the base model and the settings, so a re-run with unchanged
+    codings loads it instead of training again; embeddings go to the project's cache under the
+    fine-tuned model's own id. Costs minutes of CPU for a few hundred coded segments (see the
+    README, "Code suggestions"). Only a sentence-transformers encoder can be fine-tuned: a
+    project whose transcripts are mostly not English is embedded with the 4-bit
+    multilingual-e5-small, which cannot (:class:`~qdakit.embed.finetune.FineTuneError`).
+    """
+    base = default_embedder(project, device=device)
+    inner = getattr(base, "embedder", base)
+    if not isinstance(inner, SentenceTransformerEmbedder):
+        raise FineTuneError(f"{project.path}: the project's encoder {getattr(inner, 'model_id', inner)!r} cannot "
+                            "be fine-tuned (only sentence-transformers models can); pre-code without --fine-tune")
+    data = project_frames(project)
+    if data.codings.empty:
+        raise FineTuneError(f"{project.path}: no human codings to fine-tune on; code some segments first "
+                            "(qdakit code or qdakit review)")
+    path = project.path
+    tuned = fine_tuned_embedder(data.context, data.codings, inner, cache_dir=path.with_name(path.name + ".finetuned"),
+                                show_progress=show_progress)
+    return CachedEmbedder(tuned, EmbeddingCache.for_project(path))
 
 
 def fit_suggester(project: Project, *, embedder: Any = None, transcripts: Sequence[str] | None = None,
