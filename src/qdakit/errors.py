@@ -20,6 +20,7 @@ __all__ = [
     "AttributesError",
     "CodingError",
     "ExportError",
+    "ModelLoadError",
     "NotFittedError",
     "UndefinedStatisticWarning",
     "ControlCharacterWarning",
@@ -62,6 +63,10 @@ class CodingError(QdakitError, ValueError):
 
 class ExportError(QdakitError, ValueError):
     """A project could not be written to the requested file (unknown format, bad column)."""
+
+
+class ModelLoadError(QdakitError, RuntimeError):
+    """A named embedding model could not be loaded (not a model folder, not in the local cache)."""
 
 
 class NotFittedError(QdakitError, AttributeError):

@@ -280,3 +280,40 @@ def test_cli_precode_with_a_fine_tuned_encoder_saves_and_reuses_it(tmp_path):
     with Project.open(path) as q:
         models = set(q.suggestions()["model"]) if "model" in q.suggestions().columns else set()
     assert not models or any("+ft-" in m for m in models)
+
+
+def test_cli_precode_with_a_model_that_cannot_load_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from qdakit.cli import main
+
+    _, _, path = _cli_project(tmp_path, monkeypatch)
+    missing = tmp_path / "no-such-model"
+    monkeypatch.setattr(sys, "argv", ["qdakit", "precode", "-p", str(path), "--model", str(missing)])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    err = capsys.readouterr().err
+    assert exit_.value.code == 1 and "Traceback" not in err
+    assert [x for x in err.splitlines() if x.startswith("error:")]
+    assert "could not load the sentence-transformers model" in err and "no-such-model" in err
+    with Project.open(path) as q:
+        assert q.suggestions().empty
+
+
+@pytest.mark.realmodel
+def test_cli_precode_embeds_with_the_model_the_user_names(tmp_path):
+    from typer.testing import CliRunner
+
+    from qdakit import cli
+    from qdakit.embed.sentence import default_model_path
+
+    path = tmp_path / "p.qdakit"
+    p = _project(path)
+    _code_two_transcripts(p)
+    p.close()
+    folder = str(default_model_path())  # the bundled model, named by its folder as a user would name theirs
+    r = CliRunner().invoke(cli.app, ["precode", "-p", str(path), "--model", folder, "--no-verdict"])
+    assert r.exit_code == 0, r.output
+    with Project.open(path) as q:
+        models = set(q.suggestions()["model"])
+    assert models and all(folder in m for m in models)

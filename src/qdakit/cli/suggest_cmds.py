@@ -37,6 +37,9 @@ def precode(
     verdict: Annotated[bool, typer.Option(
         "--verdict/--no-verdict", help="Judge each code's machine coding against the human coders (cross-"
                                        "validated by transcript: a few more fits).")] = True,
+    model: Annotated[Optional[str], typer.Option(
+        help="A sentence-transformers model to embed with instead of the default (a local model folder, or a "
+             "model already in the Hugging Face cache; nothing is downloaded).")] = None,
     fine_tune: Annotated[bool, typer.Option(
         "--fine-tune/--no-fine-tune", help="First fine-tune the encoder on the human codings (SetFit-style; "
         "minutes of CPU for a few hundred coded segments; saved next to the project and reused while the "
@@ -50,7 +53,7 @@ def precode(
     import time
     import warnings
 
-    from qdakit.suggest.precode import default_embedder, fine_tuned_project_embedder, fit_suggester
+    from qdakit.suggest.precode import default_embedder, fine_tuned_project_embedder, fit_suggester, named_embedder
     from qdakit.suggest.precode import precode as run
 
     with _open(project) as p, warnings.catch_warnings(record=True) as caught:
@@ -58,10 +61,10 @@ def precode(
         err.print("Fitting the suggester on the human codings"
                   + (f" and embedding {len(transcript)} chosen transcript(s) ..." if transcript else " ..."))
         started = time.perf_counter()
-        embedder = default_embedder(p, device=device)
+        embedder = default_embedder(p, device=device) if model is None else named_embedder(p, model, device=device)
         if fine_tune:
             err.print("Fine-tuning the encoder on the human codings (reused while they are unchanged) ...")
-            embedder = fine_tuned_project_embedder(p, device=device)
+            embedder = fine_tuned_project_embedder(p, device=device, model=model)
             err.print(f"Encoder ready in {time.perf_counter() - started:.1f} s: {embedder.model_id}")
         suggester = fit_suggester(p, embedder=embedder, transcripts=transcript,
                                   target_precision=target_precision, min_examples=min_examples,
@@ -84,7 +87,7 @@ def precode(
         cols = ["code", "mode", "positives", "transcripts", "threshold", "cv_precision", "cv_recall", "cv_kappa",
                 "vs humans", "note"]
         if verdict:
-            frame = frame.merge(_verdicts(project, device, dict(target_precision=target_precision,
+            frame = frame.merge(_verdicts(project, device, model, dict(target_precision=target_precision,
                                                                 min_examples=min_examples,
                                                                 zero_shot_min_similarity=min_similarity)),
                                 on="code", how="left")
@@ -106,7 +109,7 @@ def precode(
                   "[cyan]qdakit review --coder NAME[/cyan].")
 
 
-def _verdicts(project, device: str, params: dict):  # noqa: ANN001, ANN202 - Path, DataFrame
+def _verdicts(project, device: str, model: str | None, params: dict):  # noqa: ANN001, ANN202 - Path, DataFrame
     """code -> verdict of the machine against the human coders ('' where it cannot be judged yet)."""
     import warnings
 
@@ -114,12 +117,13 @@ def _verdicts(project, device: str, params: dict):  # noqa: ANN001, ANN202 - Pat
 
     from qdakit.analysis.machine import machine_vs_humans
     from qdakit.errors import CodingError
-    from qdakit.suggest.precode import default_embedder
+    from qdakit.suggest.precode import default_embedder, named_embedder
 
     with _open(project) as p, warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
+        emb = default_embedder(p, device=device) if model is None else named_embedder(p, model, device=device)
         try:
-            v = machine_vs_humans(p, embedder=default_embedder(p, device=device), **params)
+            v = machine_vs_humans(p, embedder=emb, **params)
         except CodingError as exc:
             err.print(f"No verdict against the human coders yet: {exc}")
             return pd.DataFrame({"code": [], "vs humans": []})

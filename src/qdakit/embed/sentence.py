@@ -24,6 +24,7 @@ from qdakit.embed.base import (
     _normalise,
     default_model_path,
 )
+from qdakit.errors import ModelLoadError
 
 # --------------------------------------------------------------------------------------
 # sentence-transformers
@@ -137,6 +138,11 @@ class SentenceTransformerEmbedder:
                 hf_logging, was_enabled = None, False  # type: ignore[assignment]
             try:
                 st = SentenceTransformer(source, device=self.device)
+            except Exception as exc:  # a wrong name or folder: one line that says what to pass instead
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise ModelLoadError(f"could not load the sentence-transformers model {source!r} ({first}); name a "
+                                     "local model folder or a model already in the Hugging Face cache: nothing is "
+                                     "downloaded while offline") from exc
             finally:
                 if hf_logging is not None and was_enabled:
                     hf_logging.enable_progress_bar()

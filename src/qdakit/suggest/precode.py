@@ -38,7 +38,7 @@ from qdakit.suggest.suggester import CodeSuggester
 from qdakit.suggest.training import project_frames
 
 __all__ = ["DEFAULT_TOP_K", "PrecodeReport", "fit_suggester", "precode", "next_to_code", "accept_above",
-           "default_embedder", "fine_tuned_project_embedder"]
+           "default_embedder", "fine_tuned_project_embedder", "named_embedder"]
 
 #: suggestions per segment by default: every code above its threshold (None). Codebooks where a
 #: segment carries several codes (about 7 per answer in the shuffle_music study) lose most of
@@ -66,7 +66,14 @@ def default_embedder(project: Project, *, device: str = "cpu") -> Any:
     return project_embedder(project, device=device)
 
 
-def fine_tuned_project_embedder(project: Project, *, device: str = "cpu", show_progress: bool = True) -> Any:
+def named_embedder(project: Project, model: str, *, device: str = "cpu") -> Any:
+    """A sentence-transformers model the user names (a local folder or a cached model name), read
+    through the project's embedding cache under the model's own id."""
+    return CachedEmbedder(SentenceTransformerEmbedder(model, device=device), EmbeddingCache.for_project(project.path))
+
+
+def fine_tuned_project_embedder(project: Project, *, device: str = "cpu", model: str | None = None,
+                                show_progress: bool = True) -> Any:
     """The project's encoder fine-tuned on its human codings (:mod:`qdakit.embed.finetune`), opt-in.
 
     The model is saved next to the project (``study.qdakit`` -> ``study.qdakit.finetuned/ft-<hash>``)
@@ -76,8 +83,9 @@ def fine_tuned_project_embedder(project: Project, *, device: str = "cpu", show_p
     README, "Code suggestions"). Only a sentence-transformers encoder can be fine-tuned: a
     project whose transcripts are mostly not English is embedded with the 4-bit
     multilingual-e5-small, which cannot (:class:`~qdakit.embed.finetune.FineTuneError`).
+    ``model`` starts from a named sentence-transformers model instead (:func:`named_embedder`).
     """
-    base = default_embedder(project, device=device)
+    base = default_embedder(project, device=device) if model is None else named_embedder(project, model, device=device)
     inner = getattr(base, "embedder", base)
     if not isinstance(inner, SentenceTransformerEmbedder):
         raise FineTuneError(f"{project.path}: the project's encoder {getattr(inner, 'model_id', inner)!r} cannot "
