@@ -277,6 +277,7 @@ def test_cli_precode_with_a_fine_tuned_encoder_saves_and_reuses_it(tmp_path):
     r = CliRunner().invoke(cli.app, ["precode", "-p", str(path), "--fine-tune", "--no-verdict"])
     assert r.exit_code == 0, r.output
     assert "Encoder ready" in r.output and tuned.model_id in r.output
+    assert "saved fine-tuning reused" in r.output  # trained above with the same codings
     with Project.open(path) as q:
         models = set(q.suggestions()["model"]) if "model" in q.suggestions().columns else set()
     assert not models or any("+ft-" in m for m in models)

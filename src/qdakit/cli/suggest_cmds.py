@@ -58,14 +58,17 @@ def precode(
 
     with _open(project) as p, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        err.print("Fitting the suggester on the human codings"
-                  + (f" and embedding {len(transcript)} chosen transcript(s) ..." if transcript else " ..."))
         started = time.perf_counter()
         embedder = default_embedder(p, device=device) if model is None else named_embedder(p, model, device=device)
         if fine_tune:
-            err.print("Fine-tuning the encoder on the human codings (reused while they are unchanged) ...")
+            err.print("Fine-tuning the encoder on the human codings ...", soft_wrap=True)
             embedder = fine_tuned_project_embedder(p, device=device, model=model)
-            err.print(f"Encoder ready in {time.perf_counter() - started:.1f} s: {embedder.model_id}")
+            how = ("the saved fine-tuning reused: the codings are unchanged" if embedder.embedder._st is None
+                   else "fine-tuned and saved next to the project")
+            err.print(f"Encoder ready in {time.perf_counter() - started:.1f} s ({how}): {embedder.model_id}",
+                      soft_wrap=True, highlight=False)
+        err.print("Fitting the suggester on the human codings"
+                  + (f" and embedding {len(transcript)} chosen transcript(s) ..." if transcript else " ..."))
         suggester = fit_suggester(p, embedder=embedder, transcripts=transcript,
                                   target_precision=target_precision, min_examples=min_examples,
                                   zero_shot_min_similarity=min_similarity, verbose=True)
