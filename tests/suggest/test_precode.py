@@ -318,3 +318,18 @@ def test_cli_precode_embeds_with_the_model_the_user_names(tmp_path):
     with Project.open(path) as q:
         models = set(q.suggestions()["model"])
     assert models and all(folder in m for m in models)
+
+
+def test_the_model_named_e5_is_the_bundled_multilingual_encoder(tmp_path):
+    from qdakit.embed.e5 import E5Embedder
+    from qdakit.embed.sentence import SentenceTransformerEmbedder
+    from qdakit.suggest.precode import named_embedder
+
+    p = _project(tmp_path / "p.qdakit")
+    try:
+        for name in ("e5", " E5 ", "multilingual-e5-small"):
+            assert isinstance(named_embedder(p, name).embedder, E5Embedder)
+        other = named_embedder(p, "some/folder").embedder
+        assert isinstance(other, SentenceTransformerEmbedder) and other.model == "some/folder"
+    finally:
+        p.close()

