@@ -64,8 +64,8 @@ def precode(
         if fine_tune:
             err.print("Fine-tuning the encoder on the human codings ...", soft_wrap=True)
             embedder = fine_tuned_project_embedder(p, device=device, model=model)
-            how = ("the saved fine-tuning reused: the codings are unchanged" if embedder.embedder._st is None
-                   else "fine-tuned and saved next to the project")
+            how = ("fine-tuned and saved next to the project" if embedder.embedder.loaded
+                   else "the saved fine-tuning reused: the codings are unchanged")
             err.print(f"Encoder ready in {time.perf_counter() - started:.1f} s ({how}): {embedder.model_id}",
                       soft_wrap=True, highlight=False)
         err.print("Fitting the suggester on the human codings"

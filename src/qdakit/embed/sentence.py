@@ -116,6 +116,11 @@ class SentenceTransformerEmbedder:
         return f"SentenceTransformerEmbedder({self.model_id!r}, device={self.device!r})"
 
     @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory already (loaded by a first use, or just trained)."""
+        return self._st is not None
+
+    @property
     def model_id(self) -> str:
         if self._model_id is not None:
             return self._model_id
