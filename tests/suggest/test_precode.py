@@ -272,15 +272,15 @@ def test_cli_precode_with_a_fine_tuned_encoder_saves_and_reuses_it(tmp_path):
     saved = tmp_path / "p.qdakit.finetuned" / tuned.model_id.split("+")[-1]
     assert (saved / "config.json").exists()
     again = fine_tuned_project_embedder(p, show_progress=False)
-    assert again.model_id == tuned.model_id and again.embedder._st is None  # loaded, not trained again
+    assert again.model_id == tuned.model_id and not again.embedder.loaded  # found on disk, not trained again
     p.close()
     r = CliRunner().invoke(cli.app, ["precode", "-p", str(path), "--fine-tune", "--no-verdict"])
     assert r.exit_code == 0, r.output
     assert "Encoder ready" in r.output and tuned.model_id in r.output
     assert "saved fine-tuning reused" in r.output  # trained above with the same codings
     with Project.open(path) as q:
-        models = set(q.suggestions()["model"]) if "model" in q.suggestions().columns else set()
-    assert not models or any("+ft-" in m for m in models)
+        models = set(q.suggestions()["model"])
+    assert models and all(tuned.model_id in m for m in models)  # every suggestion made with the fine-tuned encoder
 
 
 def test_cli_precode_with_a_model_that_cannot_load_says_so_in_one_line(tmp_path, monkeypatch, capsys):
