@@ -61,8 +61,9 @@ from qdakit.themes.seeding import (
     Placement,
     ThemeSeed,
     centre_names,
-    choose_name_weight,
+    name_weight_for,
     place_codes,
+    seed_themes,
     seeds_from,
 )
 from qdakit.themes.steps import (
@@ -311,18 +312,11 @@ class ThemeClusterer(BaseEstimator):
         emb = self._embedder()
         anchors = _unit(emb.encode([_humanise(s.text) for s in seeds])) if self.seed_names else None
         names = _unit(emb.encode([self._definitions[c] for c in self.items_]))
-        seed_theme = np.full(len(self.items_), -1)
-        where = {c: t for t, s in enumerate(seeds) for c in s.codes}
-        for i, c in enumerate(self.items_):
-            seed_theme[i] = where.get(c, -1)
-        weight = self.name_weight
-        if isinstance(weight, str):
-            if weight != "auto":
-                raise ValueError(f"name_weight={weight!r}: give a number >= 0 or 'auto'")
-            centred, centred_anchors = centre_names(names, anchors)
-            weight, _ = choose_name_weight(self.item_vectors_, seed_theme, centred_anchors, len(seeds), centred,
-                                           centred_anchors)
-        self.seed_name_weight_ = float(weight)
+        centred, centred_anchors = centre_names(names, anchors)
+        # chosen with the theme nodes at weight 1, as benchmarks/themes_suite.py measured it; the
+        # placement below weighs them 2 (place_codes' default)
+        self.seed_name_weight_ = name_weight_for(self.item_vectors_, seed_themes(self.items_, seeds), centred_anchors,
+                                                 len(seeds), centred, self.name_weight, anchor_weight=1.0)
         placements = place_codes(self.items_, self.item_vectors_, seeds, anchors, self._incidence, names=names,
                                  name_weight=self.seed_name_weight_, min_fit=self.min_fit)
         theme_names = [s.name for s in seeds]

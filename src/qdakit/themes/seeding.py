@@ -62,7 +62,7 @@ import numpy as np
 from qdakit.errors import CodebookError
 
 __all__ = ["NAME_WEIGHTS", "NO_SEED_NAME_WEIGHT", "Placement", "ThemeSeed", "centre_names", "choose_name_weight",
-           "place_codes", "propagate", "read_seeds", "seeds_from"]
+           "name_weight_for", "place_codes", "propagate", "read_seeds", "seed_themes", "seeds_from"]
 
 
 @dataclass(frozen=True)
@@ -278,6 +278,29 @@ def choose_name_weight(X: np.ndarray, seed_theme: np.ndarray, anchors: np.ndarra
     return best, best_score
 
 
+def _check_name_weight(name_weight: float | str) -> None:
+    if isinstance(name_weight, str) and name_weight != "auto":
+        raise ValueError(f"name_weight={name_weight!r}: give a number >= 0 or 'auto'")
+
+
+def seed_themes(codes: Sequence[str], seeds: Sequence[ThemeSeed]) -> np.ndarray:
+    """The theme (index into ``seeds``) each code was seeded into, -1 where none; unknown seed codes are skipped."""
+    theme_of = {c: t for t, s in enumerate(seeds) for c in s.codes}
+    return np.array([theme_of.get(c, -1) for c in codes], dtype=int)
+
+
+def name_weight_for(X: np.ndarray, seed_theme: np.ndarray, anchors: np.ndarray | None, n_themes: int,
+                    names: np.ndarray, name_weight: float | str, *, alpha: float = 0.8,
+                    anchor_weight: float = 2.0) -> float:
+    """``name_weight`` as a number: itself, or for ``"auto"`` the leave-one-seed-out choice of
+    :func:`choose_name_weight`. ``names`` and ``anchors`` are already centred (:func:`centre_names`)."""
+    _check_name_weight(name_weight)
+    if isinstance(name_weight, str):
+        return choose_name_weight(X, seed_theme, anchors, n_themes, names, anchors, alpha=alpha,
+                                  anchor_weight=anchor_weight)[0]
+    return float(name_weight)
+
+
 def centre_names(names: np.ndarray, anchors: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """Centre the code-name vectors and the theme-name vectors on the mean code name and re-normalise,
     so that what every name of the study shares (its topic) does not make every name look alike."""
@@ -320,19 +343,13 @@ def place_codes(codes: Sequence[str], X: np.ndarray, seeds: Sequence[ThemeSeed],
         raise CodebookError(f"seed code(s) not among the codes with coded segments: {', '.join(missing)}. "
                             "Check the spelling against the codebook (`qdakit codebook show`).")
     T = len(seeds)
-    seed_theme = np.full(len(codes), -1)
-    for t, s in enumerate(seeds):
-        seed_theme[[index[c] for c in s.codes]] = t
-    if isinstance(name_weight, str) and name_weight != "auto":
-        raise ValueError(f"name_weight={name_weight!r}: give a number >= 0 or 'auto'")
-    name_anchors = None
+    seed_theme = seed_themes(codes, seeds)
+    _check_name_weight(name_weight)
+    name_anchors, w = None, 0.0
     if names is not None:
         names, anchors = centre_names(names, anchors)
         name_anchors = anchors
-        if name_weight == "auto":
-            name_weight, _ = choose_name_weight(X, seed_theme, anchors, T, names, name_anchors, alpha=alpha,
-                                                anchor_weight=anchor_weight)
-    w = 0.0 if names is None or isinstance(name_weight, str) else float(name_weight)
+        w = name_weight_for(X, seed_theme, anchors, T, names, name_weight, alpha=alpha, anchor_weight=anchor_weight)
     F = propagate(X, seed_theme, anchors, T, alpha, names=names, name_anchors=name_anchors, name_weight=w,
                   anchor_weight=anchor_weight)
     best = F.argmax(axis=1)
