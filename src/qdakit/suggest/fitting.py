@@ -128,12 +128,10 @@ def choose_threshold(scores: np.ndarray, y: np.ndarray, target: float,
     Returns (threshold, precision, recall) at that cut; (inf, best precision, 0)
     when no cut with at least ``min_support`` predictions reaches the target.
     """
-    ok = ~np.isnan(scores)
-    s, yy = scores[ok], y[ok].astype(bool)
-    if not yy.any():
+    ranked = ranked_labels(scores, y)
+    if ranked is None:
         return np.inf, float("nan"), 0.0
-    order = np.argsort(-s, kind="stable")
-    s, yy = s[order], yy[order]
+    s, yy = ranked
     tp = np.cumsum(yy)
     k = np.arange(1, len(s) + 1)
     prec = tp / k
