@@ -273,7 +273,8 @@ class CodeSuggester(BaseEstimator):
         """The feature builder of the chosen profile (``features``; "auto": by grouped CV, see
         :mod:`qdakit.suggest.profiles`) and the training rows' features under it."""
         nb, na = self._check_params()
-        names = list(PROFILES) if self.features == "auto" else [self.features]
+        # "auto" with no code to learn has nothing to compare: the simplest profile, the others not built
+        names = [self.features] if self.features != "auto" else list(PROFILES)[:None if learnable else 1]
         builders: dict[str, FeatureBuilder] = {}
         for n in names:  # the profiles with words share one TF-IDF vocabulary, fitted once
             words = next((b.tfidf_ for b in builders.values() if b.tfidf_ is not None), None)
