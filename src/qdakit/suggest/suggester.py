@@ -270,10 +270,9 @@ class CodeSuggester(BaseEstimator):
 
     def _features(self, prep: Prepared, train_rows: list[int], learnable: dict[str, Any],
                   factory: Callable[[], Any]) -> tuple[FeatureBuilder, Any, ProfileChoice]:
-        """The feature builder of the chosen profile (``features``; "auto": by grouped CV, see
-        :mod:`qdakit.suggest.profiles`) and the training rows' features under it."""
+        """The chosen profile's feature builder and the training rows' features: ``features``, or for "auto" the one
+        grouped CV picks (:mod:`qdakit.suggest.profiles`); with no code to learn, the simplest, the rest unbuilt."""
         nb, na = self._check_params()
-        # "auto" with no code to learn has nothing to compare: the simplest profile, the others not built
         names = [self.features] if self.features != "auto" else list(PROFILES)[:None if learnable else 1]
         builders: dict[str, FeatureBuilder] = {}
         for n in names:  # the profiles with words share one TF-IDF vocabulary, fitted once
