@@ -45,17 +45,19 @@ from qdakit.model import (
 )
 from qdakit.project import guard, store
 from qdakit.project.coders import CoderRecords
+from qdakit.project.decisions import DecisionLog
 from qdakit.project.store import _sha, _ts
 from qdakit.project.suggestions import SuggestionStore
 
 __all__ = ["Project"]
 
 
-class Project(SuggestionStore, CoderRecords):
+class Project(SuggestionStore, CoderRecords, DecisionLog):
     """Open a project with :meth:`create` or :meth:`open`, not the constructor.
 
     Machine suggestions and the pre-coding checkpoints are read and written through the methods of
-    :class:`~qdakit.project.suggestions.SuggestionStore`.
+    :class:`~qdakit.project.suggestions.SuggestionStore`; the logged, undoable decisions of coders
+    (the workbench and ``qdakit review``) through :class:`~qdakit.project.decisions.DecisionLog`.
     """
 
     def __init__(self, path: Path, con: sqlite3.Connection) -> None:
