@@ -46,6 +46,7 @@ def _codings(path: Path, coder: str = "JR"):
 
 def test_code_a_span_with_the_mouse_exact_with_emoji_and_accents(page, live, project_path, tmp_path) -> None:
     page.goto(f"{live.url}/transcripts/T1")
+    page.wait_for_selector("body[data-ready]")
     seg = live.project.segment("T1#1")
     text = TURNS[1][1]
     start = seg.start + text.index("monthly")
@@ -66,6 +67,7 @@ def test_code_a_span_with_the_mouse_exact_with_emoji_and_accents(page, live, pro
 
 def test_code_a_span_with_the_keyboard_alone_cjk_and_crlf(page, live, project_path) -> None:
     page.goto(f"{live.url}/transcripts/T1")
+    page.wait_for_selector("body[data-ready]")
     for _ in range(5):  # j moves from turn to turn
         page.keyboard.press("j")
     assert page.evaluate("document.activeElement.dataset.seg") == "T1#4"
@@ -96,6 +98,7 @@ def test_code_a_span_with_the_keyboard_alone_cjk_and_crlf(page, live, project_pa
 
 def test_open_coding_whole_turn_no_code_remove_and_undo_by_mouse(page, live, project_path, tmp_path) -> None:
     page.goto(f"{live.url}/transcripts/T2")
+    page.wait_for_selector("body[data-ready]")
     turn = page.locator('.turn[data-seg="T2#1"]')
     turn.locator("button.code-turn").click()
     page.wait_for_selector("#picker[open]")
@@ -127,11 +130,12 @@ def test_open_coding_whole_turn_no_code_remove_and_undo_by_mouse(page, live, pro
 
 def test_review_by_keys_accept_reject_recode_nocode_undo(page, live, project_path, tmp_path) -> None:
     page.goto(f"{live.url}/review")
+    page.wait_for_selector("body[data-ready]")
     shot(page, "review", tmp_path)
     order = []
 
     def moved_on() -> None:  # the next suggestion (or the empty queue) is on the page
-        page.wait_for_selector(f'#review:not([data-suggestion="{order[-1]}"]), #empty')
+        page.wait_for_selector(f'body[data-ready] #review:not([data-suggestion="{order[-1]}"]), body[data-ready] #empty')
 
     for key in ("a", "r", "c", "n"):
         order.append(int(page.locator("#review").get_attribute("data-suggestion")))
@@ -148,16 +152,16 @@ def test_review_by_keys_accept_reject_recode_nocode_undo(page, live, project_pat
         assert sorted(p.codings(coder="JR")["code"]) == ["Communication", "Communication"]
         assert len(p.reviewed(coder="JR", uncoded=True)) == 1
     page.keyboard.press("u")  # undo the no-code decision
-    page.wait_for_selector("#review")
+    page.wait_for_selector("body[data-ready] #review")
     assert "Undone: nocode" in page.locator("#done").inner_text()
     assert int(page.locator("#review").get_attribute("data-suggestion")) == order[3]
     page.keyboard.press("Control+z")  # and the recode
-    page.wait_for_selector(f'#review[data-suggestion="{order[2]}"]')
+    page.wait_for_selector(f'body[data-ready] #review[data-suggestion="{order[2]}"]')
     with Project.open(project_path) as p:
         assert p.suggestion(order[3]).status == p.suggestion(order[2]).status == "pending"
         assert p.codings(coder="JR")["code"].tolist() == ["Communication"]
     page.keyboard.press(" ")  # skip
-    page.wait_for_selector(f'#review:not([data-suggestion="{order[2]}"])')
+    page.wait_for_selector(f'body[data-ready] #review:not([data-suggestion="{order[2]}"])')
     assert "undone" in page.locator("#history").inner_text()
     assert page.errors == []
 
@@ -171,10 +175,10 @@ def test_two_coders_at_once_neither_lost_nor_doubled(browser, live, project_path
             pg = ctx.new_page()
             pg.goto(server.login_url("/review"))
             pages.append(pg)
-        first = [pg.locator("#review").get_attribute("data-suggestion") for pg in pages]
+        first = [pg.wait_for_selector("body[data-ready] #review").get_attribute("data-suggestion") for pg in pages]
         assert first[0] == first[1]  # both see the same best suggestion
         pages[0].keyboard.press("a")
-        pages[0].wait_for_selector("#done")
+        pages[0].wait_for_selector("body[data-ready] #done")
         pages[1].keyboard.press("a")  # SM accepts what JR accepted a moment ago
         pages[1].wait_for_selector("#message")
         assert "already accepted by JR" in pages[1].locator("#message").inner_text()

@@ -21,11 +21,13 @@ from typing import Any
 
 import pandas as pd
 
+from qdakit.model import looks_like_researcher
 from qdakit.project import Project
 from qdakit.project.audits import load_audits
 
 __all__ = ["Piece", "Chip", "Turn", "TranscriptRow", "transcript_rows", "transcript_turns", "turn",
-           "code_classes", "ReviewItem", "review_item", "review_queue", "recent_codes"]
+           "code_classes", "ReviewItem", "review_item", "review_queue", "reading_order", "recent_codes",
+           "researcher_label"]
 
 _PALETTE = 12  # colour classes c0 ... c11 in workbench.css
 
@@ -219,18 +221,21 @@ class ReviewItem:
     total: int
 
 
-def review_queue(project: Project, order: str, ranked: list[str] | None = None) -> pd.DataFrame:
+def review_queue(project: Project, order: str, ranked: list[str] | None = None,
+                 positions: dict[str, int] | None = None, pending: pd.DataFrame | None = None) -> pd.DataFrame:
     """Pending suggestions in review order.
 
     ``best``: highest score first. ``transcript``: transcript by transcript, turn by turn,
     best first within a turn. ``next``: the segments in ``ranked`` (the active-learning
     order of :func:`qdakit.suggest.precode.next_to_code`) first, then the rest best-first.
     """
-    pending = project.suggestions(status="pending")
+    if pending is None:
+        pending = project.suggestions(status="pending")
     if pending.empty:
         return pending
-    segs = project.segments()[["id"]]
-    pos = {sid: i for i, sid in enumerate(segs["id"])}
+    if order == "best":
+        return pending.sort_values(["score", "id"], ascending=[False, True])
+    pos = positions if positions is not None else reading_order(project)
     pending = pending.assign(_pos=pending["segment_id"].map(pos))
     if order == "transcript":
         return pending.sort_values(["_pos", "score"], ascending=[True, False])
@@ -238,7 +243,12 @@ def review_queue(project: Project, order: str, ranked: list[str] | None = None) 
         rank = {sid: i for i, sid in enumerate(ranked)}
         pending = pending.assign(_rank=pending["segment_id"].map(rank).fillna(len(rank)))
         return pending.sort_values(["_rank", "score", "_pos"], ascending=[True, False, True])
-    return pending.sort_values(["score", "_pos"], ascending=[False, True])
+    return pending.sort_values(["score", "_pos"], ascending=[False, True])  # "next" with nothing ranked
+
+
+def reading_order(project: Project) -> dict[str, int]:
+    """Each segment's place in reading order (transcript by transcript, turn by turn)."""
+    return {s.id: i for i, s in enumerate(project.iter_segments())}
 
 
 def review_item(project: Project, queue: pd.DataFrame, skip: set[int], coder: str,
@@ -252,10 +262,7 @@ def review_item(project: Project, queue: pd.DataFrame, skip: set[int], coder: st
         left = pd.concat([left[left["id"] == first], left[left["id"] != first]])
     s = left.iloc[0]
     seg = project.segment(str(s["segment_id"]))
-    turns = project.segments(seg.transcript_id)
-    i = int(turns.index[turns["id"] == seg.id][0])
-    before = [r for r in turns.iloc[max(0, i - 2):i].itertuples()]
-    after = [r for r in turns.iloc[i + 1:i + 2].itertuples()]
+    before, after = project.neighbours(seg.id, 2, 1)
     code = next((c for c in project.codebook if c.name == s["code"]), None)
     definition = {"description": code.description, "inclusion": code.inclusion,
                   "exclusion": code.exclusion} if code else {}
@@ -272,3 +279,8 @@ def recent_codes(project: Project, coder: str, n: int = 9) -> list[str]:
     """The codes this coder applied most recently, newest first (the picker's number keys)."""
     mine = project.codings(coder=coder)
     return list(dict.fromkeys(mine["code"].iloc[::-1]))[:n]
+
+
+def researcher_label(speaker: str | None) -> bool:
+    """Whether a context turn's label reads as a researcher's (to set it apart in the review's context)."""
+    return looks_like_researcher(speaker)

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from qdakit.errors import QdakitError
-from qdakit.web.pages import recent_codes, review_item, review_queue
+from qdakit.web.pages import reading_order, recent_codes, researcher_label, review_item, review_queue
 from qdakit.web.workbench import route, wb
 
 __all__ = ["ROUTES", "ORDERS"]
@@ -49,16 +49,25 @@ def _ranked(w: Any) -> list[str]:
     return w.cache[key]
 
 
+def _positions(w: Any) -> dict[str, int]:
+    """The reading order of the segments, kept while the project's segments stay the same."""
+    key = f"order:{w.project.summary()['segments']}"
+    if key not in w.cache:
+        w.cache = {k: v for k, v in w.cache.items() if not k.startswith("order:")}
+        w.cache[key] = reading_order(w.project)
+    return w.cache[key]  # type: ignore[no-any-return]
+
+
 def _page(w: Any, order: str, skip: list[int], message: str = "", status: int = 200,
           done: int | None = None, first: int | None = None) -> Response:
     def build() -> dict[str, Any]:
         ranked = _ranked(w) if order == "next" else None
-        queue = review_queue(w.project, order, ranked)
+        every = w.project.suggestions()
+        queue = review_queue(w.project, order, ranked, _positions(w) if order != "best" else None,
+                             every[every["status"] == "pending"])
         item = review_item(w.project, queue, set(skip), w.coder, first)
-        s = w.project.summary()
-        mine = w.project.suggestions()
-        mine = mine[mine["decided_by"] == w.coder]
-        return {"item": item, "pending": s["suggestions_pending"],
+        mine = every[every["decided_by"] == w.coder]
+        return {"item": item, "pending": len(queue),
                 "accepted": int((mine["status"] == "accepted").sum()),
                 "rejected": int((mine["status"] == "rejected").sum()),
                 "skipped": len(skip), "codes": list(w.project.codebook.names),
@@ -71,7 +80,7 @@ def _page(w: Any, order: str, skip: list[int], message: str = "", status: int = 
     except QdakitError as exc:
         data, message, status = {"item": None, "pending": 0, "accepted": 0, "rejected": 0, "skipped": 0,
                                  "codes": [], "recent": [], "last": [], "done": None}, str(exc), 400
-    return w.render("review.html", status=status, page="review", order=order, orders=ORDERS,
+    return w.render("review.html", status=status, page="review", order=order, orders=ORDERS, researcher=researcher_label,
                     skip=".".join(map(str, skip)), message=message, **data)
 
 

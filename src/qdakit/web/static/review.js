@@ -30,3 +30,6 @@ document.addEventListener('keydown', (ev) => {
     ev.preventDefault(); click(keys[ev.key]);
   }
 });
+
+// the page's keys work from here on (tests wait for this)
+document.body.dataset.ready = '1';

@@ -193,3 +193,6 @@ if (location.hash.startsWith('#turn-')) {
   const el = document.getElementById(location.hash.slice(1));
   if (el) el.focus();
 }
+
+// the page's keys work from here on (tests wait for this)
+document.body.dataset.ready = '1';
