@@ -1,6 +1,7 @@
 # Two entry points that work on a fresh machine with only Python 3.11:
 #   make demo   set up .venv and run the example study end to end
 #   make test   set up .venv, run the checks (import layers, lint, types) and the whole test suite
+#               (installing Chromium for the workbench's browser tests where it can)
 #   make check  the checks alone
 PYTHON ?= python3
 VENV   := .venv
@@ -9,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test check install clean
+.PHONY: demo test check install browser clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +30,16 @@ check: $(STAMP)
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/mypy
 
-test: check
+# the workbench's end-to-end tests drive the system Chromium (Playwright cannot download its own here);
+# install it where the machine allows (root with apt-get), else say how; in CI a missing browser fails the tests
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Chromium for the workbench's browser tests (apt-get install chromium)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: no Chromium; the workbench's browser tests will skip (install the chromium package)"; fi; }
+
+test: check browser
 	$(PY) -m pytest -q
 
 clean:
