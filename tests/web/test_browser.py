@@ -224,3 +224,65 @@ def test_token_in_cookie_is_httponly(page, live) -> None:
     mine = [c for c in cookies if c["name"] == f"qdakit_token_{live.port}"]
     assert mine and mine[0]["httpOnly"] and mine[0]["sameSite"] == "Strict" and mine[0]["value"] == TOKEN
     assert page.evaluate("document.cookie") == ""
+
+
+def test_a_whole_example_transcript_coded_and_reviewed_in_the_browser_alone(browser, tmp_path) -> None:
+    """The example study's P04 interview: every participant turn coded or marked by keys, every suggestion decided."""
+    from support import EXAMPLES
+
+    from qdakit import Code, Codebook, Suggestion, import_files
+
+    path = tmp_path / "study.qdakit"
+    with Project.create(path) as p:
+        import_files(p, [EXAMPLES / "interviews" / "P04_EM_Yr1.txt"], attributes=[EXAMPLES / "participants.csv"],
+                     strict_attributes=False,
+                     embedding_model=None)
+        p.load_codebook(Codebook([Code("Aligned vision and goals"), Code("Broad participation")]))
+        segs = p.segments()
+        tid = segs["transcript_id"].iloc[0]
+        talk = segs[~segs["is_researcher"]]
+        p.add_suggestions([Suggestion(s, "Broad participation", 0.5 + i / 100, "m1", "zero-shot")
+                           for i, s in enumerate(talk["id"][::3])])
+    server = LiveServer(path, "JR")
+    try:
+        ctx = browser.new_context()
+        page = ctx.new_page()
+        page.goto(server.login_url(f"/transcripts/{tid}"))
+        page.wait_for_selector("body[data-ready]")
+        first = True
+        for i, row in enumerate(segs.itertuples()):
+            page.keyboard.press("j")
+            assert page.evaluate("document.activeElement.dataset.seg") == row.id
+            if row.is_researcher:
+                continue
+            if i % 4 == 1:  # read, no code applies
+                page.keyboard.press("n")
+                page.wait_for_selector(f'.turn[data-seg="{row.id}"].nocode')
+            else:  # the whole turn: the picker, then the code by name the first time, by number key after
+                page.keyboard.press("Enter")
+                page.wait_for_selector("#picker[open]")
+                page.keyboard.type("Aligned" if first else "1")
+                if first:
+                    page.keyboard.press("Enter")
+                first = False
+                page.wait_for_selector(f'.turn[data-seg="{row.id}"] .chip.own')
+            page.locator(f'.turn[data-seg="{row.id}"]').focus()
+        page.goto(f"{server.url}/review")
+        decided = 0
+        while page.wait_for_selector("body[data-ready] #review, body[data-ready] #empty").get_attribute("id") == "review":
+            sid = page.locator("#review").get_attribute("data-suggestion")
+            page.keyboard.press("a" if decided % 2 == 0 else "r")
+            page.wait_for_selector(f'body[data-ready] #review:not([data-suggestion="{sid}"]), body[data-ready] #empty')
+            decided += 1
+        ctx.close()
+    finally:
+        server.stop()
+    with Project.open(path) as p:
+        talk_ids = set(p.segments().query("not is_researcher")["id"])
+        coded = set(p.codings(coder="JR")["segment_id"])
+        marked = set(p.reviewed(coder="JR")["segment_id"])
+        assert talk_ids <= coded | marked  # every participant turn was coded or read
+        every = p.suggestions()
+        assert decided > 0 and p.suggestions(status="pending").empty and set(every["decided_by"]) == {"JR"}
+        # the ones on turns marked "no code applies" were rejected by that mark, the rest in the review
+        assert len(p.decisions(coder="JR")) == len(talk_ids) + decided
