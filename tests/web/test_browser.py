@@ -286,3 +286,31 @@ def test_a_whole_example_transcript_coded_and_reviewed_in_the_browser_alone(brow
         assert decided > 0 and p.suggestions(status="pending").empty and set(every["decided_by"]) == {"JR"}
         # the ones on turns marked "no code applies" were rejected by that mark, the rest in the review
         assert len(p.decisions(coder="JR")) == len(talk_ids) + decided
+
+
+def test_mouse_alone_code_a_span_and_review(page, live, project_path) -> None:
+    page.goto(f"{live.url}/transcripts/T1")
+    page.wait_for_selector("body[data-ready]")
+    seg = live.project.segment("T1#4")
+    start = seg.start + TURNS[4][1].index("the council")
+    _select_with_mouse(page, "T1#4", start, start + len("the council chairs"))
+    page.wait_for_selector("#picker[open]")
+    page.locator('#picker-list li[data-code="Clear leadership"]').click()
+    page.wait_for_selector('.turn[data-seg="T1#4"] .chip.own')
+    page.locator("nav >> text=Review").click()
+    page.wait_for_selector("body[data-ready] #review")
+    sid = page.locator("#review").get_attribute("data-suggestion")
+    page.locator("#btn-accept").click()
+    page.wait_for_selector(f'body[data-ready] #review:not([data-suggestion="{sid}"])')
+    page.locator("#history button.undo-one").first.click()  # undo that accept from the list
+    page.wait_for_selector(f'body[data-ready] #review[data-suggestion="{sid}"]')
+    page.locator("#recode-code").select_option("Balance of resources")
+    page.locator("#btn-recode").click()
+    page.wait_for_selector(f'body[data-ready] #review:not([data-suggestion="{sid}"])')
+    codings, full = _codings(project_path)
+    assert sorted(codings["code"]) == ["Balance of resources", "Clear leadership"]
+    span = codings[codings["code"] == "Clear leadership"].iloc[0]
+    assert full[span["start"]:span["end"]] == "the council chairs"
+    with Project.open(project_path) as p:
+        assert p.suggestion(int(sid)).status == "rejected"  # recoded: the suggestion rejected, another code applied
+    assert page.errors == []
