@@ -117,20 +117,9 @@ def transcript_rows(project: Project, coder: str) -> list[TranscriptRow]:
 
 
 def _audit_warnings(audit: dict[str, Any]) -> list[str]:
-    """The audit's findings a coder should know before coding, in words."""
-    out = []
-    cov = audit.get("coverage")
-    if isinstance(cov, (int, float)) and cov < 0.999:
-        out.append(f"coverage {cov:.1%}")
-    for key, label in (("suspected_merges", "suspected merged turns"), ("merged_turns", "suspected merged turns"),
-                       ("rare_speakers", "speakers seen rarely"), ("unresolved_chars", "unresolved characters")):
-        value = audit.get(key)
-        n = len(value) if isinstance(value, (list, dict)) else value
-        if isinstance(n, (int, float)) and n:
-            out.append(f"{int(n)} {label}")
-    for w in audit.get("warnings", []) or []:
-        out.append(str(w))
-    return list(dict.fromkeys(out))
+    """The import audit's warnings (coverage, unresolved text, suspected merged turns, flagged speakers)."""
+    found = [str(w) for w in audit.get("warnings") or []]
+    return found[:4] + ([f"and {len(found) - 4} more (qdakit import --check)"] if len(found) > 4 else [])
 
 
 def transcript_turns(project: Project, transcript_id: str, coder: str,
