@@ -43,7 +43,8 @@ def test_import_prints_the_audit_and_status_lists_warnings(tmp_path):
     proj = tmp_path / "p.qdakit"
     clean = tmp_path / "clean.txt"
     clean.write_text("Interview 2\n\nInterviewer: How do partners talk?\nAnn: We meet every month.\n"
-                     "Interviewer: And?\nAnn: We also email each other a lot.\n")
+                     "Interviewer: And?\nAnn: We also email each other a lot.\n"
+                     "Interviewer: Thanks.\nAnn: You are welcome.\n")  # 3 turns each: a speaker in fewer is flagged
     assert runner.invoke(app, ["init", str(proj)]).exit_code == 0
     r = runner.invoke(app, ["import", str(clean), str(FIXTURES / "messy_da.docx"), "-p", str(proj)])
     assert r.exit_code == 0, r.output
