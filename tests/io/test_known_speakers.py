@@ -68,10 +68,11 @@ def test_a_timed_label_of_a_known_speaker_starts_its_turn_whatever_its_mark(line
     ("*2.33 = I1 Har I tænkt på en varmepumpe?", "I1", 153.0, 1),  # the colon forgotten
     ("I2? Har I tænkt på en varmepumpe?", "I2", None, 1),  # a code, no time, where labels mostly have none
     ("I2 – Har I tænkt på en varmepumpe?", "I2", None, 1),
+    ("*2.33 = I1\nHar I tænkt på en varmepumpe?", "I1", 153.0, 1),  # the label alone on its line
 ])
 def test_danish_forms_of_a_known_code_start_its_turn(line, speaker, time, by_rule):
     parsed, segs, audit = _audit(_CODED.format(line=line))
-    turn = _turn_of(parsed, line)
+    turn = _turn_of(parsed, line.split("\n")[0])
     assert turn is not None and (turn.speaker, turn.start_time) == (speaker, time)
     assert turn.text == "Har I tænkt på en varmepumpe?"
     # the woman's answer before it keeps only her words

@@ -85,7 +85,8 @@ class ImportAudit:
         """One line: segments, speakers, unresolved share, merged turns, language, warnings."""
         ns = ", ".join(f"{k} {v}" for k, v in sorted(self.non_speech.items()) if v)
         return (f"{self.transcript}: {self.segments} segments, {len(self.speakers)} speakers, "
-                f"unresolved {self.unresolved_share:.1%}, {len(self.merged_turns)} suspected merged turns, "
+                f"unresolved {self.unresolved_share:.1%}, {len(self.merges or self.merged_turns)} suspected merged "
+                f"turns, {len(self.known_splits)} split by the known-speaker rule, "
                 f"non-speech chars: {ns or 'none'}, language {self.language or '?'}"
                 + (f"; {len(self.warnings)} warning(s)" if self.warnings else ""))
 

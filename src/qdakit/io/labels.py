@@ -346,8 +346,9 @@ def label_like(line: str, names: Iterable[str | None]) -> LabelLike | None:
 def known_speaker_rule(like: LabelLike, *, mostly_timed: bool) -> bool:
     """Whether a label-like line of a known speaker starts a turn (the rule of :mod:`qdakit.io.labels`).
 
-    * With a time in any form: any mark, or none (``28:32 PARTICIPANT 33?``,
-      ``[20:12] PARTICIPANT 2.``, ``* 15:15 = I2:``).
+    * With a time in any form: any mark, or none, the text on that line or
+      the next (``28:32 PARTICIPANT 33?``, ``[20:12] PARTICIPANT 2.``,
+      ``* 15:15 = I2:``, ``*2.33 = I1`` alone on its line).
     * Without a time, in a file whose labels mostly carry none: a speaker
       code (``K``, ``I2``, ``SØN``) followed by ``?``, ``;``, ``.``, ``-`` or
       ``–`` (``K? Nej``). A name such as ``PARTICIPANT 3`` at a line start
@@ -359,7 +360,7 @@ def known_speaker_rule(like: LabelLike, *, mostly_timed: bool) -> bool:
     if like.name in _WORDS:
         return like.time_span is not None and like.mark in {":", "：", ".", ";"}
     if like.time_span is not None:
-        return bool(like.mark or like.rest)
+        return True
     return (not mostly_timed and bool(_CODE.match(like.name)) and like.mark in {"?", ";", ".", "-", "–", "—"})
 
 
