@@ -105,6 +105,16 @@ def test_an_untimed_name_in_a_timed_file_is_not_split_but_reported(line):
     assert f"{holder.id}, line {merge['line']}" in audit.report()
 
 
+def test_a_label_after_a_paragraph_break_is_reported_when_segments_are_paragraphs():
+    text = _TIMED.format(line="[00:30] RESEARCHER: Let me ask the group.\n\nPARTICIPANT 33? Your turn.")
+    parsed = parse_text(text, "t")
+    _, segs = segment(parsed, by="paragraph")
+    audit = audit_transcript(parsed, segs, language=False)
+    (merge,) = audit.merges
+    holder = next(s for s in segs if s.id == merge["segment"])
+    assert holder.text.startswith("PARTICIPANT 33? Your turn.\n") and merge["offset"] == holder.start
+
+
 def test_the_pronoun_i_stays_conservative():
     text = ("I: Hvordan bor I?\n\nX: Godt. Vi har et hus.\n\nI: Og varmen?\n\nX: Fjernvarme.\n"
             "I think it is fine.\nI - I mean, mostly.\nI? Hmm.\n12:00 I went out.\n\nI: Tak.\n\nX: Selv tak.\n")
@@ -166,16 +176,16 @@ def _transcripts(draw):
     name = draw(st.sampled_from(speakers))
     planted = f"{stamp}{name}{mark} {draw(_SENTENCE)}"
     turns[where].insert(at, planted)
-    sep = draw(st.sampled_from(["\n", "\n\n"]))
-    return sep.join("\n".join(t) for t in turns) + "\n", planted
+    sep, inner = draw(st.sampled_from(["\n", "\n\n"])), draw(st.sampled_from(["\n", "\n\n"]))
+    return sep.join(inner.join(t) for t in turns) + "\n", planted, draw(st.sampled_from(["turn", "paragraph"]))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_transcripts())
 def test_a_planted_label_of_a_known_speaker_is_split_or_reported(case):
-    text, planted = case
+    text, planted, by = case
     parsed = parse_text(text, "t")
-    _, segs = segment(parsed)
+    _, segs = segment(parsed, by=by)
     audit = audit_transcript(parsed, segs, language=False)
     assert audit.coverage == 1.0  # the coverage invariant, unchanged
     offset = parsed.text.index(planted)

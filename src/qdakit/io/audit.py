@@ -107,7 +107,7 @@ class ImportAudit:
                    + (f" (score {self.language_score:.2f})" if self.language_score is not None else ""))
         out.append(f"  suspected merged turns: {len(self.merges)}"
                    + ("" if self.merges else " (every segment searched for label-like lines of "
-                      + (", ".join(sorted(self.speakers)) or "no speaker") + ")"))
+                      + (", ".join(sorted(set(self.speakers) | set(self.legend))) or "no speaker") + ")"))
         out += [f"    {m['segment']}, line {m['line']} (character {m['offset']}): {m['text']!r}" for m in self.merges]
         out.append(f"  split by the known-speaker rule: {len(self.known_splits)}")
         out += [f"    line {k['line']} (character {k['offset']}), {k['speaker']}: {k['text']!r}"
@@ -188,7 +188,8 @@ def audit_transcript(parsed: ParsedTranscript, segments: Sequence[Segment], *,
     speakers = Counter(s.speaker for s in segments if s.speaker)
     turns = Counter(t.speaker for t in parsed.turns if t.speaker)
     flagged = flag_speakers(turns, _bracketed(parsed, segments), legend=parsed.legend)
-    merges = suspected_merges(text, segments, set(speakers) | set(parsed.legend))
+    merges = suspected_merges(text, segments, set(speakers) | set(parsed.legend),
+                              turn_starts={t.start for t in parsed.turns})
     audit = ImportAudit(
         transcript=parsed.name, source=parsed.source,
         characters=int((~blank).sum()) + set_aside_chars, in_segments=in_segments, unresolved=unresolved,
@@ -233,8 +234,13 @@ def _bracketed(parsed: ParsedTranscript, segments: Sequence[Segment]) -> set[str
     return out
 
 
-def suspected_merges(text: str, segments: Sequence[Segment], speakers: Collection[str]) -> list[dict[str, Any]]:
+def suspected_merges(text: str, segments: Sequence[Segment], speakers: Collection[str], *,
+                     turn_starts: Collection[int] | None = None) -> list[dict[str, Any]]:
     """Every line inside a segment (at a line start, not the first line) that starts like a turn.
+
+    With ``turn_starts`` (where each turn's text starts), the first line of a
+    segment that does not start a turn (a paragraph segment, ``--by paragraph``)
+    is searched too: a label after a paragraph break is inside its turn.
 
     A turn of any of ``speakers`` (the transcript's speakers and legend codes)
     in any form :func:`~qdakit.io.labels.label_like` knows, with a mark after the
@@ -250,7 +256,7 @@ def suspected_merges(text: str, segments: Sequence[Segment], speakers: Collectio
         pos = s.start
         for k, line in enumerate(s.text.split("\n")):
             offset, pos = pos, pos + len(line) + 1
-            if k == 0:
+            if k == 0 and (turn_starts is None or s.start in turn_starts):
                 continue
             name = _label_like_name(line, known)
             if name is not None:
