@@ -18,7 +18,8 @@ from pathlib import Path
 
 from qdakit.errors import ImportFormatError
 from qdakit.io import read_transcripts
-from qdakit.io.audit import ImportAudit, audit_transcript
+from qdakit.io.audit import ImportAudit, audit_transcript, language_warning
+from qdakit.io.importer import DEFAULT_EMBEDDING_MODEL
 from qdakit.io.labels import researcher_codes
 from qdakit.io.segment import SegmentBy, assign_questions, looks_like_researcher, segment, slugify
 from qdakit.model import Segment
@@ -42,13 +43,16 @@ class ResplitReport:
 
 
 def resplit_transcript(project: Project, transcript: str, *, segment_by: SegmentBy = "turn",
-                       encoding: str | None = None) -> ResplitReport:
+                       encoding: str | None = None,
+                       embedding_model: str | None = DEFAULT_EMBEDDING_MODEL) -> ResplitReport:
     """Re-segment ``transcript`` (its name or id) from its source file with the current rules.
 
     Raises :class:`~qdakit.errors.ProjectError` when human codings (or reviewed
     marks, or decided suggestions) rest on its segments, naming how many would
     have to move, and :class:`ImportFormatError` when its source file is gone
-    or no longer holds the same text; nothing changes then.
+    or no longer holds the same text; nothing changes then. The new audit is
+    stored as an import's would be (``embedding_model`` as in
+    :func:`~qdakit.io.importer.import_files`).
     """
     t = project.transcript(transcript)
     refuse_resegmenting(project, t.id, t.name)  # before reading the file: the cheap, certain refusal
@@ -66,6 +70,8 @@ def resplit_transcript(project: Project, transcript: str, *, segment_by: Segment
     _, segs = segment(parsed, by=segment_by, transcript_id=t.id)
     segs = _carry_over(project, old, segs, parsed.legend)
     audit = audit_transcript(parsed, segs)
+    if (warning := language_warning(audit.language, embedding_model)) is not None:
+        audit.warnings.append(warning)
     with project.transaction():
         dropped = replace_segments(project, t.id, segs)
         save_audits(project, {t.id: (audit.language, researcher_codes(audit.legend), audit.to_json())})
