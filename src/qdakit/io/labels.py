@@ -287,7 +287,6 @@ _ANY_TIME = rf"(?:{_TIME}|\d{{1,3}}\.\d{{2}})"  # the label times, and m.ss ("*2
 _STAMP_HEAD = (rf"\[[ \t]*(?P<t1>{_ANY_TIME})[ \t]*\]|\([ \t]*(?P<t2>{_ANY_TIME})[ \t]*\)"
                rf"|\*?[ \t]*(?P<t3>{_ANY_TIME})")
 _WORDS = frozenset({"A", "I", "O"})  # speaker codes that are words ("I think", "A lot", Danish "I har")
-_COLON_MARKS = frozenset({":", "："})
 
 
 @dataclass(frozen=True, slots=True)
