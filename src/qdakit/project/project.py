@@ -44,6 +44,7 @@ from qdakit.model import (
     utcnow,
 )
 from qdakit.project import guard, store
+from qdakit.project.codebook_edits import CodebookEdits
 from qdakit.project.coders import CoderRecords
 from qdakit.project.store import _sha, _ts
 from qdakit.project.suggestions import SuggestionStore
@@ -51,11 +52,12 @@ from qdakit.project.suggestions import SuggestionStore
 __all__ = ["Project"]
 
 
-class Project(SuggestionStore, CoderRecords):
+class Project(SuggestionStore, CoderRecords, CodebookEdits):
     """Open a project with :meth:`create` or :meth:`open`, not the constructor.
 
     Machine suggestions and the pre-coding checkpoints are read and written through the methods of
-    :class:`~qdakit.project.suggestions.SuggestionStore`.
+    :class:`~qdakit.project.suggestions.SuggestionStore`; codebook edits by a named coder and anonymisation
+    choices through those of :class:`~qdakit.project.codebook_edits.CodebookEdits`.
     """
 
     def __init__(self, path: Path, con: sqlite3.Connection) -> None:
