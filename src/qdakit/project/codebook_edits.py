@@ -230,15 +230,17 @@ class CodebookEdits:
         one is made. ``source``'s sub-codes move under ``target``; its pending
         machine suggestions are set aside (superseded, kept for history); the
         code itself stays in the codebook, its definition opening with
-        ``Merged into TARGET by CODER on DATE.`` Nothing is deleted.
+        ``Merged into TARGET by CODER on DATE.`` Nothing is deleted. Merging
+        a code again is refused while it holds no coding since its last merge
+        (two coders accepting the same proposal make one merge).
 
         Returns the number of ``source`` codings moved to ``target``.
 
         Raises
         ------
         CodebookError
-            Unknown code, the same code twice, or ``target`` a sub-code of
-            ``source`` (move it out first).
+            Unknown code, the same code twice, ``target`` a sub-code of
+            ``source`` (move it out first), or ``source`` already merged.
         """
         who = _coder(coder, "merging codes")
         now = _ts(utcnow())
@@ -258,6 +260,12 @@ class CodebookEdits:
             self._validate([Code(c.name, dst.name if c.name in children else c.parent, guid=c.guid) for c in cb], what)
             rows = con.execute("SELECT * FROM codings WHERE code_guid = ? AND status = 'active' ORDER BY id",
                                (src.guid,)).fetchall()
+            earlier = con.execute("SELECT coder, detail FROM codebook_changes WHERE action = 'merge' AND code_guid = ? "
+                                  "ORDER BY id DESC LIMIT 1", (src.guid,)).fetchone()
+            if earlier is not None and not rows:  # e.g. two coders accepting the same proposal at once
+                into = json.loads(earlier["detail"]).get("target", "?")
+                raise CodebookError(f"{what}: {src.name!r} was already merged into {into!r} by {earlier['coder']} "
+                                    "and holds no coding since; nothing is left to merge.")
             moved: list[list[int]] = []
             for r in rows:
                 same = con.execute('SELECT id FROM codings WHERE status = \'active\' AND segment_id = ? AND '
