@@ -154,3 +154,13 @@ def test_review_with_the_real_spacy_model(tmp_path: Path) -> None:
         out = write_quotations(p, tmp_path / "q.csv", anonymiser=Anonymiser.for_project(p))
         quotes = " ".join(pd.read_csv(out)["quote"])
     assert "Sarah Jones" in quotes and "[Person" not in quotes  # every entry kept: the text as it was
+
+
+@pytest.mark.realmodel
+def test_a_named_pipelines_entities_are_remembered_so_a_reload_runs_no_model(monkeypatch) -> None:
+    texts = ["Sarah Jones met Tom Price in Leeds.", "Nobody is named here."]
+    first = Anonymiser().spans_many(texts)
+    assert [r.original for r in first[0]] == ["Sarah Jones", "Tom Price", "Leeds"]
+    monkeypatch.setattr(Anonymiser, "_pipeline", lambda self: pytest.fail("the model ran again"))
+    assert Anonymiser().spans_many(texts) == first
+    assert Anonymiser().transform_many(texts[:1]) == ["[Person 1] met [Person 2] in [place]."]

@@ -45,6 +45,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -380,12 +381,11 @@ class Anonymiser:
                 if free(m.start(1), m.end(1)) and not any(s < m.end(1) and m.start(1) < e for s, e in marks):
                     kind, pseudo = self._terms.get(found_key) or self._names[found_key]
                     found.append(Replacement(m.start(1), m.end(1), m.group(1), kind, pseudo))
-        nlp = self._pipeline()
-        if nlp is not None:
+        if self.nlp is not None and self.ner != "off":  # the model is loaded only for a text without its doc
             guarded = list(marks)
             if self._keep_pattern is not None:
                 guarded += [(m.start(), m.end()) for m in self._keep_pattern.finditer(text)]  # with its ending
-            doc = doc if doc is not None else nlp(text)
+            doc = doc if doc is not None else next(iter(self._docs([text], 1)))
             for ent in doc.ents:
                 ent_kind = _LABELS.get(ent.label_)
                 if ent_kind is None or (self.ner == "people" and ent_kind != "person"):
@@ -415,18 +415,37 @@ class Anonymiser:
         texts = list(texts)
         if not self.evidence.texts:
             self.observe(texts)
-        nlp = self._pipeline()
-        docs = nlp.pipe(texts, batch_size=batch_size) if nlp is not None else (None for _ in texts)
-        return [self._apply(t, self.spans(t, doc)) for t, doc in zip(texts, docs, strict=True)]
+        return [self._apply(t, self.spans(t, doc)) for t, doc in zip(texts, self._docs(texts, batch_size), strict=True)]
 
     def spans_many(self, texts: Iterable[str], *, batch_size: int = 64) -> list[list[Replacement]]:
         """:meth:`spans` of many texts, running the spaCy pipeline in batches."""
         texts = list(texts)
         if not self.evidence.texts:
             self.observe(texts)
-        nlp = self._pipeline()
-        docs = nlp.pipe(texts, batch_size=batch_size) if nlp is not None else (None for _ in texts)
-        return [self.spans(t, doc) for t, doc in zip(texts, docs, strict=True)]
+        return [self.spans(t, doc) for t, doc in zip(texts, self._docs(texts, batch_size), strict=True)]
+
+    def _docs(self, texts: list[str], batch_size: int) -> Iterable[Any]:
+        """The spaCy docs of ``texts`` (None each with no pipeline), in batches.
+
+        A pipeline given by name is deterministic: the entities it finds in a
+        text are remembered for the process, so a second pass over the same
+        texts (the review page reloaded after a choice, an export after the
+        report) does not run the model again.
+        """
+        if self.nlp is None or self.ner == "off":
+            return [None] * len(texts)
+        if not isinstance(self.nlp, str):  # a pipeline object: streamed, nothing remembered
+            return self._pipeline().pipe(texts, batch_size=batch_size)
+        keys = [(self.nlp, hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest())
+                for t in texts]
+        todo = list(dict.fromkeys(i for i, k in enumerate(keys) if k not in _ENTITIES))
+        if todo:
+            if len(_ENTITIES) > _ENTITY_CACHE_SIZE:
+                _ENTITIES.clear()
+            docs = self._pipeline().pipe([texts[i] for i in todo], batch_size=batch_size)
+            for i, doc in zip(todo, docs, strict=True):
+                _ENTITIES[keys[i]] = _EntityDoc(tuple(_Entity(e.start_char, e.end_char, e.label_) for e in doc.ents))
+        return [_ENTITIES[k] for k in keys]
 
     @staticmethod
     def _apply(text: str, spans: list[Replacement]) -> str:
@@ -485,6 +504,27 @@ class Anonymiser:
         anon.protect(codebook_words(project.codebook)).observe(texts)
         saved = getattr(project, "anonymise_choices", None)
         return anon.apply_choices(saved()) if choices and saved is not None else anon
+
+
+@dataclass(frozen=True, slots=True)
+class _Entity:
+    """What the anonymiser reads of a spaCy entity."""
+
+    start_char: int
+    end_char: int
+    label_: str
+
+
+@dataclass(frozen=True, slots=True)
+class _EntityDoc:
+    """What the anonymiser reads of a spaCy doc: its entities."""
+
+    ents: tuple[_Entity, ...]
+
+
+#: (pipeline name, digest of a text) -> its entities; emptied when it grows past the size below
+_ENTITIES: dict[tuple[str, bytes], _EntityDoc] = {}
+_ENTITY_CACHE_SIZE = 500_000
 
 
 def _case_keys(items: Mapping[str, Any], *, fold_lower: bool) -> dict[str, str]:
