@@ -117,6 +117,8 @@ def test_merge_moves_every_coders_codings_keeping_coder_span_memo(project: Proje
     assert change["detail"]["codings"][2] == [dup.id, int(new[(new["segment_id"] == "t1#2")]["id"].iloc[0])]
     with pytest.raises(CodebookError, match="already merged into 'Communication' by CD"):
         project.merge_codes("Talking", "Clear leadership", "JR")  # nothing left: a second merge is refused
+    with pytest.raises(CodebookError, match="itself merged into 'Communication'; merge into 'Communication'"):
+        project.merge_codes("Clear leadership", "Talking", "JR")
     # the schema still refuses to delete the used, merged code
     with pytest.raises(sqlite3.IntegrityError):
         project._con.execute("DELETE FROM codes WHERE name = 'Talking'")

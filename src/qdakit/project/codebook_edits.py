@@ -240,7 +240,8 @@ class CodebookEdits:
         ------
         CodebookError
             Unknown code, the same code twice, ``target`` a sub-code of
-            ``source`` (move it out first), or ``source`` already merged.
+            ``source`` (move it out first), ``source`` already merged, or
+            ``target`` merged into another code.
         """
         who = _coder(coder, "merging codes")
         now = _ts(utcnow())
@@ -250,6 +251,10 @@ class CodebookEdits:
             what = f"merging {src.name!r} into {dst.name!r}"
             if src.guid == dst.guid:
                 raise CodebookError(f"{what}: that is the same code; choose two different codes.")
+            into = self.merged_codes().get(dst.name)
+            if into is not None:
+                raise CodebookError(f"{what}: {dst.name!r} was itself merged into {into!r}; merge into {into!r} "
+                                    "instead.")
             cb = self.codebook
             if src.name in cb.path(dst.name):
                 raise CodebookError(f"{what}: {dst.name!r} is a sub-code of {src.name!r}; move it out first "
