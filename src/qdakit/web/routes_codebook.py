@@ -8,12 +8,14 @@ saved in the project and used by every export and the report.
 
 from __future__ import annotations
 
+import hashlib
+import warnings
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from qdakit.errors import QdakitError
+from qdakit.errors import QdakitError, UndefinedStatisticWarning
 from qdakit.web.workbench import route, wb
 
 __all__ = ["ROUTES"]
@@ -113,8 +115,13 @@ async def agreement_page(request: Request) -> Response:
             metrics = ("percent", "cohen", "krippendorff", "gwet_ac1") if len(humans) == 2 else \
                 ("percent", "fleiss", "krippendorff")
             try:
-                table = agreement(w.project, humans, metrics=metrics)
-                dis = disagreement_table(w.project, humans)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", UndefinedStatisticWarning)
+                    table = agreement(w.project, humans, metrics=metrics)
+                    dis = disagreement_table(w.project, humans)
+                if any(issubclass(c.category, UndefinedStatisticWarning) for c in caught):
+                    message = ("NaN = undefined: a code used by no one, or by everyone on every unit, or too few "
+                               "units (as qdakit agree notes).")
             except (QdakitError, ValueError) as exc:
                 message = str(exc)
         else:
@@ -148,15 +155,6 @@ async def agreement_machine(request: Request) -> Response:
 
 
 # -- anonymisation review -------------------------------------------------------------------------
-def _anonymiser(w: Any) -> Any:
-    from qdakit.analysis.anonymise import Anonymiser
-
-    key = "anonymiser"
-    if key not in w.cache:
-        w.cache[key] = Anonymiser.for_project(w.project)
-    return w.cache[key]
-
-
 @route("/anonymise")
 async def anonymise(request: Request) -> Response:
     w = wb(request)
@@ -164,9 +162,9 @@ async def anonymise(request: Request) -> Response:
     def build() -> Response:
         from qdakit.analysis.anonymise_review import anonymisation_entries
 
-        entries = anonymisation_entries(w.project, _anonymiser(w))
+        entries = anonymisation_entries(w.project)
         return w.render("anonymise.html", page="anonymise", entries=list(entries.itertuples()),
-                        message=request.query_params.get("saved", "") and "saved")
+                        decided=int(entries["choice"].notna().sum()), saved=request.query_params.get("saved", ""))
 
     return await w.run(build)
 
@@ -184,8 +182,8 @@ async def anonymise_choice(request: Request) -> Response:
                                   replacement=str(body.get("replacement") or ""))
         except QdakitError as exc:
             return w.render("message.html", status=409, title="Not saved", message=str(exc))
-        w.cache.pop("anonymiser", None)
-        return RedirectResponse("/anonymise?saved=1", status_code=303)
+        anchor = hashlib.sha1(str(body.get("term", "")).encode()).hexdigest()[:10]
+        return RedirectResponse(f"/anonymise?saved=1#term-{anchor}", status_code=303)
 
     return await w.run(act)
 

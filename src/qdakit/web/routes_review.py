@@ -55,7 +55,7 @@ def _positions(w: Any) -> dict[str, int]:
     if key not in w.cache:
         w.cache = {k: v for k, v in w.cache.items() if not k.startswith("order:")}
         w.cache[key] = reading_order(w.project)
-    return w.cache[key]  # type: ignore[no-any-return]
+    return w.cache[key]
 
 
 def _page(w: Any, order: str, skip: list[int], message: str = "", status: int = 200,
