@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench_support import TOKEN, TURNS, LiveServer, shot
-
 from qdakit import Project
+from workbench_support import TOKEN, TURNS, LiveServer, shot
 
 # where a transcript offset is on screen: the middle of the character after it (side -1: before it)
 _RECT = """([seg, off, side]) => {
@@ -228,9 +227,8 @@ def test_token_in_cookie_is_httponly(page, live) -> None:
 
 def test_a_whole_example_transcript_coded_and_reviewed_in_the_browser_alone(browser, tmp_path) -> None:
     """The example study's P04 interview: every participant turn coded or marked by keys, every suggestion decided."""
-    from support import EXAMPLES
-
     from qdakit import Code, Codebook, Suggestion, import_files
+    from support import EXAMPLES
 
     path = tmp_path / "study.qdakit"
     with Project.create(path) as p:

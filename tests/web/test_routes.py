@@ -185,3 +185,26 @@ def test_an_anonymisation_choice_is_saved_for_the_exports(client) -> None:
     assert saved[["term", "choice", "coder"]].values.tolist() == [["Bo", "keep", "JR"]]
     r = c.post("/anonymise/choice", data={"csrf": csrf, "term": "Bo", "choice": "maybe"})
     assert r.status_code == 409
+
+
+def test_a_theme_merge_proposal_is_accepted_on_the_codebook_page(tmp_path) -> None:
+    from starlette.testclient import TestClient
+    from support import proposals_study
+
+    from qdakit.web import create_app
+
+    project = proposals_study(tmp_path / "study.qdakit")
+    try:
+        with TestClient(create_app(project, "SM", token=TOKEN, hosts={"testserver"}, port=1)) as c:
+            csrf = login(c)
+            page = c.get("/codebook").text
+            assert "merge-1" in page and "split-1" in page and "Accept merge" in page
+            r = c.post("/codebook/proposal", data={"csrf": csrf, "id": "merge-1", "keep": "budget"},
+                       follow_redirects=False)
+            assert r.status_code == 303
+            assert "money" not in set(project.codings()["code"])  # every coding of money now budget
+            assert "accepted by SM" in c.get("/codebook").text
+            r = c.post("/codebook/proposal", data={"csrf": csrf, "id": "merge-1"})
+            assert r.status_code == 409 and "already accepted by SM" in r.text
+    finally:
+        project.close()

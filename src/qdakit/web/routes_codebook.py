@@ -50,7 +50,10 @@ def _codebook_page(w: Any, message: str = "", status: int = 200) -> Response:
         for c in w.project.codebook:
             per = {k: int(counts.get((c.name, k), 0)) if counts is not None else 0 for k in coders}
             rows.append({"code": c, "counts": per, "verdict": verdict.get(c.name, "")})
+        from qdakit.themes.proposals import proposals
+
         return {"rows": rows, "coders": coders, "machine_current": verdicts is not None,
+                "proposals": list(proposals(w.project).itertuples()),
                 "changes": list(w.project.codebook_changes().tail(10).iloc[::-1].itertuples())}
 
     return w.render("codebook.html", status=status, page="codebook", message=message, **_locked(w, build))
@@ -91,6 +94,10 @@ async def codebook_change(request: Request) -> Response:
                 p.move_code(text("name"), text("parent") or None, w.coder)
             elif action == "merge":
                 p.merge_codes(text("name"), text("into"), w.coder)
+            elif action == "proposal":
+                from qdakit.themes.proposals import accept_proposal
+
+                accept_proposal(p, text("id"), w.coder, keep=text("keep") or None)
             else:
                 return _codebook_page(w, f"unknown codebook change {action!r}", 404)
         except QdakitError as exc:
