@@ -80,8 +80,8 @@ def _page(w: Any, order: str, skip: list[int], message: str = "", status: int = 
     except QdakitError as exc:
         data, message, status = {"item": None, "pending": 0, "accepted": 0, "rejected": 0, "skipped": 0,
                                  "codes": [], "recent": [], "last": [], "done": None}, str(exc), 400
-    return w.render("review.html", status=status, page="review", order=order, orders=ORDERS, researcher=researcher_label,
-                    skip=".".join(map(str, skip)), message=message, **data)
+    return w.render("review.html", status=status, page="review", order=order, orders=ORDERS,
+                    researcher=researcher_label, skip=".".join(map(str, skip)), message=message, **data)
 
 
 def _run_locked(w: Any, fn: Any) -> Any:
