@@ -189,9 +189,9 @@ def test_an_anonymisation_choice_is_saved_for_the_exports(client) -> None:
 
 def test_a_theme_merge_proposal_is_accepted_on_the_codebook_page(tmp_path) -> None:
     from starlette.testclient import TestClient
-    from support import proposals_study
 
     from qdakit.web import create_app
+    from support import proposals_study
 
     project = proposals_study(tmp_path / "study.qdakit")
     try:
