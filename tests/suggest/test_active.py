@@ -13,7 +13,7 @@ from qdakit.cli import app
 from qdakit.embed import FakeEmbedder
 from qdakit.suggest import CodeSuggester, SuggesterWarning
 from qdakit.suggest.active import DEFAULT_STRATEGY, STRATEGIES, next_segments
-from qdakit.suggest.queue import READY_KAPPA, review_order
+from qdakit.suggest.review_queue import READY_KAPPA, review_order
 from support import CODES, code_transcripts, partnership_project
 
 WORDS = {"meetings": "meeting agenda minutes monthly", "funding": "money budget grant salary",

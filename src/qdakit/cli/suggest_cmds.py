@@ -220,7 +220,7 @@ def next_cmd(
 ) -> None:
     """The segments a human should code next, why, and how far the machine is from the coders."""
     from qdakit.suggest.active import STRATEGIES
-    from qdakit.suggest.queue import READY_KAPPA, review_order
+    from qdakit.suggest.review_queue import READY_KAPPA, review_order
 
     if strategy is not None and strategy not in STRATEGIES:
         raise typer.BadParameter(f"{strategy!r}; use one of {', '.join(STRATEGIES)}", param_hint="--strategy")

@@ -206,7 +206,7 @@ def next_to_code(project: Project, n: int = 10, *, suggester: Any = None, embedd
     """The ``n`` uncoded segments a human should code next, in the default order of ``qdakit next``.
 
     The order is :data:`qdakit.suggest.active.DEFAULT_STRATEGY` (see :mod:`qdakit.suggest.active`;
-    :func:`qdakit.suggest.queue.review_order` gives the other orders, the needs and the
+    :func:`qdakit.suggest.review_queue.review_order` gives the other orders, the needs and the
     agreement per code too). Returns their rows of :meth:`Project.segments` in that order,
     with a column ``why``.
     """
