@@ -43,7 +43,20 @@ Protocol
   leave-one-data-set-out on the mean per-code kappa of the 0/1 decisions at the cut (AnnoMI's
   gold: the coders' majority code).
 
-Usage: ``python benchmarks/what_next.py [--quick] [--seeds 3] [--data DIR] [--plot PNG]``.
+Run of record (the README's table and ``docs/img/what_next.png``), on a 2-core machine shared by
+six engineers (load about 12), the data sets in parallel, then combined::
+
+    python benchmarks/what_next.py --only annomi --annomi-transcripts 15 --checkpoints 20 50 100 \
+        --save benchmarks/.cache/what_next.annomi.pkl
+    python benchmarks/what_next.py --only shuffle --checkpoints 20 50 --save benchmarks/.cache/what_next.shuffle.pkl
+    python benchmarks/what_next.py --only proctoring --checkpoints 20 50 --save benchmarks/.cache/what_next.proctoring.pkl
+    python benchmarks/what_next.py --combine benchmarks/.cache/what_next.{annomi,shuffle,proctoring}.pkl
+
+(about 20 minutes each under that load; the defaults, checkpoints 20, 50, 100 and AnnoMI's 126
+transcripts, did not fit in the time left: shuffle_music's all-labels fit alone took 12 minutes).
+
+Usage: ``python benchmarks/what_next.py [--quick] [--seeds 3] [--checkpoints N ...] [--only DATA ...]
+[--save PKL | --combine PKL ...] [--plot PNG]``.
 ``--quick``: small pools, checkpoints 20 and 50, 2 seeds (a smoke run). Embeddings are cached in
 ``benchmarks/.cache`` (git-ignored). Ends with one line::
 
@@ -206,11 +219,11 @@ def proctoring_sim(data: Path, quick: bool) -> Sim:
     return _sim_from("proctoring", ds, pool, test, score, at_cut)
 
 
-def annomi_sim(data: Path, quick: bool) -> Sim:
+def annomi_sim(data: Path, quick: bool, transcripts: int | None = None) -> Sim:
     task = annomi.load(data / "annomi" / "AnnoMI-full.csv", "therapist")
     tids = {str(t) for t in task.train_tids}
-    if quick:
-        tids = {str(t) for t in np.random.default_rng(0).permutation(task.train_tids)[:15]}
+    if quick or transcripts:
+        tids = {str(t) for t in np.random.default_rng(0).permutation(task.train_tids)[:transcripts or 15]}
     test_ids = set(task.test.index)
     segs = task.segments[task.segments["transcript_id"].isin(tids) | task.segments["id"].isin(test_ids)]
     segs = pd.concat([segs[~segs["id"].isin(test_ids)], segs[segs["id"].isin(test_ids)]], ignore_index=True)
@@ -294,6 +307,7 @@ def plot(curves: pd.DataFrame, plateau: dict[str, float], path: Path) -> None:
     fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 4), squeeze=False)
     for ax, key in zip(axes[0], keys, strict=True):
         sub = curves[curves["data"] == key]
+        sub = sub[sub["units"] < sub["units"].max()]  # measured points only: the all-labels point is the dashed line
         for strat, g in sub.groupby("strategy", sort=False):
             m = g.groupby("units")["kappa"].agg(["mean", "min", "max"])
             ax.plot(m.index, m["mean"], marker="o", ms=3, label=strat)
@@ -301,11 +315,12 @@ def plot(curves: pd.DataFrame, plateau: dict[str, float], path: Path) -> None:
         ax.axhline(plateau[key], color="k", lw=0.8, ls="--", label="all labels")
         ax.axhline(0.9 * plateau[key], color="k", lw=0.8, ls=":", label="90% of all labels")
         ax.set_xscale("symlog", linthresh=10)
+        ax.set_xlim(left=0)
         ax.set_title(DATASETS[key])
         ax.set_xlabel("units coded by hand")
         ax.set_ylabel("held-out kappa (mean per code)")
     axes[0][0].legend(fontsize=8)
-    fig.suptitle("What to code next: simulated coders (mean of seeds, band = min..max)")
+    fig.suptitle("What to code next: simulated coders, default suggester refitted (mean of seeds, band = min..max)")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -314,9 +329,10 @@ def plot(curves: pd.DataFrame, plateau: dict[str, float], path: Path) -> None:
 def run_dataset(key: str, args: argparse.Namespace, emb, seeds: int) -> dict:  # noqa: ANN001
     """Curves of every strategy and seed on one data set, its all-labels kappa and zero-shot rows."""
     builders = {"annomi": annomi_sim, "shuffle": shuffle_sim, "proctoring": proctoring_sim}
-    sim = builders[key](args.data, args.quick)
+    sim = (annomi_sim(args.data, args.quick, args.annomi_transcripts) if key == "annomi"
+           else builders[key](args.data, args.quick))
     zs_rows = zeroshot.measure(sim, emb, args.cache.parent, quick=args.quick)
-    cps = [c for c in ([20, 50] if args.quick else CHECKPOINTS) if c < len(sim.pool)]
+    cps = [c for c in (args.checkpoints or ([20, 50] if args.quick else CHECKPOINTS)) if c < len(sim.pool)]
     t0 = time.perf_counter()
     plateau = sim.score(sim.fit(emb, sim.pool))
     zs_default = sim.score(sim.fit(emb, []))
@@ -379,8 +395,11 @@ def lodo(table: pd.DataFrame) -> None:
     for out in keys:
         rest = [k for k in keys if k != out]
         best = (t[rest].rank(axis=0).mean(axis=1)).idxmin()
+        verdict = ("wins" if t.at[best, out] < t.at["in order", out] else "ties" if
+                   t.at[best, out] == t.at["in order", out] else "loses")
         print(f"  held out {out}: {best} chosen; on {out} it needs {t.at[best, out]:.0f} units, in order "
-              f"{t.at['in order', out]:.0f}, the best there {t[out].idxmin()} {t[out].min():.0f}")
+              f"{t.at['in order', out]:.0f} ({verdict} against in order), the best there "
+              f"{t[out].idxmin()} {t[out].min():.0f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -389,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=suite.DATA)
     ap.add_argument("--cache", type=Path, default=suite.CACHE)
     ap.add_argument("--seeds", type=int, default=None, help="simulated coders per strategy (default 3; quick 2)")
+    ap.add_argument("--checkpoints", type=int, nargs="*", help=f"default {CHECKPOINTS} (quick: 20 50)")
+    ap.add_argument("--annomi-transcripts", type=int, default=None,
+                    help="AnnoMI's pool: this many of the training transcripts (default all; quick 15)")
     ap.add_argument("--only", nargs="*", choices=list(DATASETS), help="only these data sets")
     ap.add_argument("--plot", type=Path, default=PLOT, help="PNG of the curves")
     ap.add_argument("--save", type=Path, help="also pickle the curves here (for --combine)")

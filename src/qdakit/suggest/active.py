@@ -17,7 +17,12 @@ function of a fitted :class:`~qdakit.suggest.CodeSuggester` and the segments:
 
 Which one is the default (:data:`DEFAULT_STRATEGY`) was measured by
 ``benchmarks/what_next.py`` (simulated coders on AnnoMI, shuffle_music and proctoring,
-chosen by leave-one-data-set-out; the figures are in the README). Every pick comes
+chosen by leave-one-data-set-out; the figures are in the README): none beat coding in
+order, so ``"in_order"`` is the default; the others are a choice (``qdakit next --strategy``).
+A segment-level order (``"uncertain"``, ``"rare"``) skips segments inside a transcript: the
+suggester's default negatives rule (``negatives="transcript"``) would count the skipped ones
+before a coded segment as read, so mark what you read (``Project.mark_reviewed``) or fit with
+``negatives="segment"``. Every pick comes
 with a one-line reason (:class:`Pick`). Segments already coded, or marked read with no
 code applying (at fit time), are never picked.
 """
@@ -35,8 +40,10 @@ from qdakit.suggest.training import select_diverse
 __all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "Pick", "next_segments", "rank_for_coding"]
 
 STRATEGIES = ("in_order", "uncertain", "transcript", "rare")
-#: measured best under leave-one-data-set-out by ``benchmarks/what_next.py`` (see the module docstring)
-DEFAULT_STRATEGY = "uncertain"
+#: ``benchmarks/what_next.py``: under leave-one-data-set-out no strategy beat coding in order (uncertain
+#: picking was best on shuffle_music and worst-but-one on AnnoMI; on proctoring zero-shot is already at
+#: the all-labels level); in order is also what the default negatives rule and the coder's context assume
+DEFAULT_STRATEGY = "in_order"
 
 
 @dataclass(frozen=True)
