@@ -96,6 +96,9 @@ def report(zs: pd.DataFrame) -> dict[str, float]:
     with pd.option_context("display.width", 250):
         print(zs.rename(columns={c: f"@{c}" for c in CUTS}).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     data = list(dict.fromkeys(zs["data"]))
+    result = {f"zeroshot_{r.data}_{r.encoder}": float(r.kappa) for r in zs.itertuples()}
+    if len(data) < 2:
+        return result
     print("leave-one-data-set-out choice of (encoder, cut) on the mean per-code kappa at the cut:")
     chosen = []
     for out in data:
@@ -109,4 +112,4 @@ def report(zs: pd.DataFrame) -> dict[str, float]:
               f"(default minilm at 0.5: {default:.3f})")
     print("  chosen every time: " + (f"{chosen[0][0]} at {chosen[0][1]}" if len(set(chosen)) == 1 else
                                      "no (the choice depends on the data sets it is made on)"))
-    return {f"zeroshot_{r.data}_{r.encoder}": float(r.kappa) for r in zs.itertuples()}
+    return result
