@@ -211,16 +211,34 @@ def explain_table(info: dict[str, Any]) -> Table:
 def next_cmd(
     project: ProjectOpt = DEFAULT_PROJECT,
     n: Annotated[int, typer.Option("-n", help="How many segments.")] = 10,
+    strategy: Annotated[Optional[str], typer.Option(
+        help="in_order (transcript by transcript), uncertain (segments the machine is least sure of, varied), "
+             "transcript (the transcript the machine is least sure of, in order) or rare (segments likely to "
+             "hold codes with few examples). Default: the one measured best (benchmarks/what_next.py).")] = None,
+    codes: Annotated[bool, typer.Option(
+        "--codes/--no-codes", help="Also list every code's cross-validated kappa against the coders.")] = True,
 ) -> None:
-    """The segments a human should code next: the ones the machine is least sure of, and varied."""
-    from qdakit.suggest.precode import next_to_code
+    """The segments a human should code next, why, and how far the machine is from the coders."""
+    from qdakit.suggest.active import STRATEGIES
+    from qdakit.suggest.review_queue import READY_KAPPA, review_order
 
+    if strategy is not None and strategy not in STRATEGIES:
+        raise typer.BadParameter(f"{strategy!r}; use one of {', '.join(STRATEGIES)}", param_hint="--strategy")
     with _open(project) as p:
-        rows = next_to_code(p, n)
-    table = Table("segment", "speaker", "text", title="Code these next")
-    for r in rows.itertuples():
-        table.add_row(r.id, str(r.speaker), _fmt(r.text, 110))
+        order = review_order(p, n, strategy=strategy)
+    table = Table("segment", "speaker", "text", "why", title=f"Code these next ({order.strategy})")
+    for r in order.segments.itertuples():
+        table.add_row(escape(str(r.id)), escape(str(r.speaker)), escape(_fmt(r.text, 90)), escape(r.why))
     console.print(table)
+    for line in order.needs:
+        console.print(f"- {escape(line)}")
+    if codes:
+        agree = Table("code", "mode", "examples", "cv kappa", title="How far the machine is from the coders "
+                      f"(cross-validated kappa per code; >= {READY_KAPPA}: worth reviewing)")
+        for code, r in order.agreement.sort_values("cv_kappa", ascending=False).iterrows():
+            k = "-" if r["cv_kappa"] != r["cv_kappa"] else f"{r['cv_kappa']:.2f}" + (" ready" if r["ready"] else "")
+            agree.add_row(escape(str(code)), str(r["mode"]), str(int(r["positives"])), k)
+        console.print(agree)
 
 
 @app.command()

@@ -34,6 +34,7 @@ from qdakit.embed.sentence import SentenceTransformerEmbedder
 from qdakit.errors import CodingError
 from qdakit.model import Coding
 from qdakit.project import Project
+from qdakit.suggest.active import DEFAULT_STRATEGY, next_segments
 from qdakit.suggest.suggester import CodeSuggester
 from qdakit.suggest.training import project_frames
 
@@ -202,17 +203,19 @@ def _chosen(segments: pd.DataFrame, transcripts: Sequence[str]) -> pd.Series:
 
 
 def next_to_code(project: Project, n: int = 10, *, suggester: Any = None, embedder: Any = None) -> pd.DataFrame:
-    """The ``n`` uncoded segments whose human coding would teach the suggester most.
+    """The ``n`` uncoded segments a human should code next, in the default order of ``qdakit next``.
 
-    Uncertain (scores near a code's threshold) and diverse (far from each other
-    and from what is already coded). Returns their rows of :meth:`Project.segments`
-    in the recommended order.
+    The order is :data:`qdakit.suggest.active.DEFAULT_STRATEGY` (see :mod:`qdakit.suggest.active`;
+    :func:`qdakit.suggest.review_queue.review_order` gives the other orders, the needs and the
+    agreement per code too). Returns their rows of :meth:`Project.segments` in that order,
+    with a column ``why``.
     """
     if suggester is None:
         suggester = fit_suggester(project, embedder=embedder)
     data = project_frames(project)
-    ids = suggester.rank_for_coding(data.segments, n, context=data.context)
-    rows = data.segments.set_index("id").loc[ids].reset_index()
+    picks = next_segments(suggester, data.segments, n, strategy=DEFAULT_STRATEGY, context=data.context)
+    rows = data.segments.set_index("id").loc[[p.segment_id for p in picks]].reset_index()
+    rows["why"] = [p.why for p in picks]
     return rows
 
 
