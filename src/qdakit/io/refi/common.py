@@ -111,23 +111,36 @@ class _Archive:
                                     f"this one has {what}. Re-export the project from its tool.")
         return found[0]
 
-    def read(self, name: str, where: str) -> bytes:
+    def read(self, name: str, where: str, cap: str | None = None) -> bytes:
+        """A member's bytes, decompressed under the archive's caps and, with ``cap``, under that limit's."""
         info = self.members.get(name)
         if info is None:
             raise ImportFormatError(f"{where}: file {name!r} is missing from {self.path}. The project "
                                     "refers to a source that was not exported; export it again with its sources.")
-        limit = min(self.max_member, self.max_total - self.read_bytes)
-        if info.file_size > limit:
+        if cap is not None:
+            capped = limit(cap) * 1_000_000
+            if info.file_size > capped:  # declared size; the real one is checked while reading, below
+                raise over(cap, f"{where} ({name})", f"it declares {info.file_size / 1e6:,.1f} MB uncompressed")
+            data = self._read(info, name, where, capped)
+            if len(data) > capped:
+                raise over(cap, f"{where} ({name})", f"it expands to more than {capped / 1e6:,.0f} MB")
+            return data
+        return self._read(info, name, where, None)
+
+    def _read(self, info: zipfile.ZipInfo, name: str, where: str, cap: int | None) -> bytes:
+        room = min(self.max_member, self.max_total - self.read_bytes)
+        most = room if cap is None else min(room, cap)
+        if info.file_size > room:
             raise ImportFormatError(f"{where}: {name} is {info.file_size} bytes uncompressed, over the limit "
                                     f"({self.max_member} per file, {self.max_total} in all); raise "
                                     "max_member_bytes / max_total_bytes if the file is trusted.")
         try:
             with self.zip.open(info) as f:
-                data = f.read(limit + 1)
+                data = f.read(most + 1)  # never more than one byte past the cap, whatever the header says
         except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, OSError) as exc:
             raise ImportFormatError(f"{where}: cannot read {name} from {self.path} ({exc})") from None
-        if len(data) > limit:
-            raise ImportFormatError(f"{where}: {name} expands beyond the size limit ({limit} bytes); "
+        if len(data) > room:
+            raise ImportFormatError(f"{where}: {name} expands beyond the size limit ({room} bytes); "
                                     "refusing a possible zip bomb.")
         self.read_bytes += len(data)
         return data
@@ -155,7 +168,7 @@ class _Archive:
         return f"sources/{name}"
 
     def text(self, ref: str, where: str) -> str:
-        data = self.read(self.member_for(ref, where), where)
+        data = self.read(self.member_for(ref, where), where, cap="MAX_SOURCE_MB")
         try:  # UTF-8 as the standard says (a leading BOM, as NVivo for Windows and MAXQDA write, is dropped),
             # or UTF-16 saved without a BOM (NULs between the letters)
             text = data.decode(looks_like_utf16(data) or "utf-8-sig").lstrip("\ufeff")

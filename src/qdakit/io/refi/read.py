@@ -56,6 +56,7 @@ from xml.etree.ElementTree import Element
 
 from qdakit.errors import CodingError, ImportFormatError
 from qdakit.io.base import ParsedTranscript
+from qdakit.io.limits import limit, over
 from qdakit.io.refi.common import _Archive, _guid, _kid, _kids, _local, _parse_xml, _read_codes, _text_of
 from qdakit.io.refi.offsets import (
     SCHEMES,
@@ -253,6 +254,8 @@ class _ProjectReader:
         content = _kid(elem, "PlainTextContent")
         if content is not None:
             raw = _text_of(content)
+            if len(raw) > limit("MAX_SOURCE_MB") * 1_000_000:
+                raise over("MAX_SOURCE_MB", where, f"its PlainTextContent holds {len(raw) / 1e6:,.0f} M characters")
         elif elem.get("plainTextPath"):
             raw = self.archive.text(elem.get("plainTextPath", ""), where)
         else:
