@@ -30,6 +30,7 @@ from qdakit.errors import CodingError, ImportFormatError
 from qdakit.io.base import read_text_file, reading
 from qdakit.io.limits import check_zip
 from qdakit.io.output import unneutralise
+from qdakit.io.textclean import INVALID, sanitise
 from qdakit.model import Coding, Segment
 from qdakit.project import Project
 
@@ -52,8 +53,13 @@ def _read_frame(path: Path) -> pd.DataFrame:
                 df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except ImportFormatError as exc:
         raise CodingError(str(exc)) from None
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    return df.fillna("").map(lambda v: unneutralise(str(v)))
+    df.columns = [sanitise(str(c), f"{path}, line 1", line=False).strip().lower() for c in df.columns]
+    df = df.fillna("").map(lambda v: unneutralise(str(v)))
+    for col in df.columns:  # an .xlsx cell may hold _x001B_ (ESC): the same filter as every other text
+        bad = df[col].str.contains(INVALID.pattern, regex=True)
+        for i in bad[bad].index:
+            df.at[i, col] = sanitise(df.at[i, col], f"{path}, line {int(i) + 2}, column {col!r}", line=False)
+    return df
 
 
 def read_codings(project: Project, path: str | Path, *, coder: str | None = None) -> list[Coding]:

@@ -34,6 +34,7 @@ from qdakit.errors import ImportFormatError
 from qdakit.io.base import ParsedTranscript, SetAside, normalise_newlines
 from qdakit.io.pdfguard import guarded, next_page, page_layout
 from qdakit.io.text import parse_text
+from qdakit.io.textclean import sanitise
 
 __all__ = ["read_pdf"]
 
@@ -174,7 +175,7 @@ def read_pdf(
             f"{p}: the PDF has {len(pages)} page(s) but no text layer (a scanned image?). qdakit does not do "
             "OCR: run OCR first (for example ocrmypdf) or import the transcript as .docx or .txt")
     kept, aside = split_page_furniture(pages)
-    text = "\n".join(line for lines in kept for line in lines)
+    text = sanitise("\n".join(line for lines in kept for line in lines), str(p))  # a font map may give ESC, NUL
     parsed = parse_text(text, name if name is not None else p.stem, source=str(path), speakers=speakers)
     parsed.set_aside = aside
     return parsed

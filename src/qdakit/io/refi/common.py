@@ -5,6 +5,7 @@ guids and atomic writes.
 
 from __future__ import annotations
 
+import codecs
 import importlib.metadata
 import re
 import uuid
@@ -22,7 +23,7 @@ from defusedxml import DefusedXmlException
 from qdakit.errors import CodebookError, ImportFormatError
 from qdakit.io.limits import check_depth, limit, over
 from qdakit.io.output import atomic_write
-from qdakit.io.textclean import looks_like_utf16, strip_control_characters
+from qdakit.io.textclean import clean_code, looks_like_utf16, sanitise, strip_control_characters
 from qdakit.model import Code, Codebook
 
 NS_PROJECT = "urn:QDA-XML:project:1.0"
@@ -53,9 +54,40 @@ def _text_of(elem: Element | None) -> str:
     return "" if elem is None else "".join(elem.itertext())
 
 
+_DECLARED = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+_EXPAT_READS = {"utf-8", "utf8", "utf-16", "utf16", "iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"}
+
+
+def _as_expat_reads(data: bytes, where: str) -> bytes:
+    """The XML re-encoded as UTF-8 when it declares an encoding expat cannot read (Shift_JIS, GB18030 ...).
+
+    An unknown encoding, or UTF-7 (which can hide markup), is refused with a line saying so.
+    """
+    m = _DECLARED.match(data)
+    if m is None or m.group(1).decode("ascii", "replace").strip().lower() in _EXPAT_READS:
+        return data
+    declared = m.group(1).decode("ascii", "replace").strip()
+    try:
+        codec = codecs.lookup(declared).name
+    except LookupError:
+        codec = ""
+    if not codec or codec == "utf-7" or codec.startswith(("utf_32", "utf-32")):
+        raise ImportFormatError(f"{where}: the XML declares the encoding {declared!r}, which qdakit does not read"
+                                f"{' (it can hide markup)' if codec == 'utf-7' else ''}; REFI-QDA files are "
+                                "UTF-8: export the file again, or save it as UTF-8 in a text editor.")
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(f"{where}: not readable in the encoding it declares, {declared!r} (byte "
+                                f"{data[exc.start]:#04x} at offset {exc.start}); save it as UTF-8.") from None
+    text = re.sub(r"""(encoding\s*=\s*)["'][^"']*["']""", r'\1"utf-8"', text.lstrip("\ufeff"), count=1)
+    return text.encode("utf-8")
+
+
 def _parse_xml(data: bytes, where: str) -> Element:
     if data.count(b"<") > limit("MAX_XML_ELEMENTS"):
         raise over("MAX_XML_ELEMENTS", where, f"{data.count(b'<'):,} XML tags")
+    data = _as_expat_reads(data, where)
     try:
         return SafeET.fromstring(data, forbid_dtd=True)
     except DefusedXmlException as exc:
@@ -64,6 +96,9 @@ def _parse_xml(data: bytes, where: str) -> Element:
     except ParseError as exc:
         line, col = exc.position
         raise ImportFormatError(f"{where}, line {line}, column {col}: not well-formed XML ({exc})") from None
+    except (ValueError, LookupError) as exc:  # an encoding expat refuses after all
+        raise ImportFormatError(f"{where}: cannot read the XML ({exc}); REFI-QDA files are UTF-8: export the "
+                                "file again, or save it as UTF-8.") from None
 
 
 
@@ -199,7 +234,8 @@ def _read_codes(codes_elem: Element | None, where: str, renamed: list[str]) -> t
     def walk(elem: Element, parent: str | None, path: tuple[str, ...]) -> None:
         check_depth(len(path) + 1, where)
         for el in _kids(elem, "Code"):
-            guid, raw = (el.get("guid") or "").strip(), (el.get("name") or "").strip()
+            guid = (el.get("guid") or "").strip()
+            raw = sanitise(el.get("name") or "", f"{where}, code {guid}", line=False).strip()
             if not guid:
                 raise CodebookError(f"{where}: code {raw!r} has no guid; every REFI-QDA code needs one")
             if guid.lower() in (g.lower() for g in by_guid):
@@ -220,8 +256,10 @@ def _read_codes(codes_elem: Element | None, where: str, renamed: list[str]) -> t
             taken.add(name.casefold())
             desc = _split_description(_text_of(_kid(el, "Description")))
             colour = el.get("color") or None
-            codes.append(Code(name, parent, desc["description"], desc["inclusion"], desc["exclusion"],
-                              tuple(desc["examples"]), colour, guid))
+            code = clean_code(Code(name, parent, desc["description"], desc["inclusion"], desc["exclusion"],
+                                   tuple(desc["examples"]), colour, guid), where)
+            name = code.name
+            codes.append(code)
             by_guid[guid] = name
             walk(el, name, (*path, raw))
 

@@ -135,11 +135,23 @@ class _Skipped:
                 for kind, items in self.kinds.items()]
 
 
-def _int_attr(elem: Element, name: str, where: str) -> int:
+#: a position no text reaches (and below 2**63, which NumPy arrays of offsets cannot hold)
+_MAX_POSITION = 2**53
+
+
+def _position(raw: str | None, name: str, where: str) -> int:
     try:
-        return int(elem.get(name, ""))
+        value = int(raw or "")
     except ValueError:
-        raise ImportFormatError(f"{where}: attribute {name}={elem.get(name)!r} is not an integer") from None
+        raise ImportFormatError(f"{where}: attribute {name}={raw!r} is not an integer") from None
+    if abs(value) >= _MAX_POSITION:
+        raise ImportFormatError(f"{where}: {name}={value} is far beyond the end of any text; the file is "
+                                "damaged or was not written by a QDA program. Export it again.")
+    return value
+
+
+def _int_attr(elem: Element, name: str, where: str) -> int:
+    return _position(elem.get(name), name, where)
 
 
 def _when(*elems: Element) -> datetime:
@@ -272,7 +284,9 @@ class _ProjectReader:
             if a is None or b is None or not a.lstrip("-").isdigit() or not b.lstrip("-").isdigit():
                 self.skipped.add("transcript selections without text positions", f"{sel.get('guid')} in {name!r}")
                 continue
-            sels.append(_Selection(sel.get("guid", ""), int(a), int(b), sel, sel.get("creatingUser")))
+            twhere = f"{where}: TranscriptSelection {sel.get('guid')}"
+            sels.append(_Selection(sel.get("guid", ""), _position(a, "fromSyncPoint position", twhere),
+                                   _position(b, "toSyncPoint position", twhere), sel, sel.get("creatingUser")))
         return _TextSource(guid, {guid, outer.get("guid", "")}, name, outer, raw, sels,
                            elem.get("creatingUser") or outer.get("creatingUser"))
 
