@@ -131,9 +131,13 @@ def pdf_nested_forms(path: Path, depth: int = 6, fan: int = 10) -> Path:
     return write(path, pdf_bytes([b"/X%d Do" % depth], xobjects=forms))
 
 
-def pdf_many_pages(path: Path, pages: int) -> Path:
-    """``pages`` pages sharing one small content stream."""
-    return write(path, pdf_bytes([text_page(["Ann: yes."])], page_copies=pages))
+def pdf_many_pages(path: Path, pages: int, declare: int | None = None) -> Path:
+    """``pages`` pages sharing one small content stream; the page tree says ``declare`` (default: the truth)."""
+    data = pdf_bytes([text_page(["Ann: yes."])], page_copies=pages)
+    if declare is not None:
+        true, said = b"/Count %d" % pages, b"/Count %d" % declare
+        data = data.replace(true, said.ljust(len(true)))  # same length: the xref offsets stay right
+    return write(path, data)
 
 
 def qdpx_big_source(path: Path, megabytes: int = 150) -> Path:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from qdakit.errors import ImportFormatError
 from qdakit.io.base import ParsedTranscript, SetAside, normalise_newlines
-from qdakit.io.pdfguard import guarded, next_page, page_layout
+from qdakit.io.pdfguard import declared_pages, guarded, next_page, page_layout
 from qdakit.io.text import parse_text
 from qdakit.io.textclean import sanitise
 
@@ -66,6 +66,7 @@ def _pages(path: Path) -> list[list[_Line]]:
         # the file is opened here and the PDF never closed by pdfplumber: PDF.close makes every page again
         with guarded(str(path)), path.open("rb") as stream:
             pdf = pdfplumber.open(stream)
+            declared_pages(pdf.doc)
             out = []
             for number, page_obj in enumerate(PDFPage.create_pages(pdf.doc), start=1):
                 next_page(number)

@@ -38,7 +38,7 @@ from typing import Any
 from qdakit.errors import ImportFormatError
 from qdakit.io.limits import limit, over
 
-__all__ = ["guarded", "page_layout", "next_page"]
+__all__ = ["guarded", "page_layout", "next_page", "declared_pages"]
 
 _state = threading.local()
 _install_lock = threading.Lock()
@@ -197,6 +197,23 @@ def refusal() -> ImportFormatError | None:
     """The cap the file being read passed, if any (pdfminer may have swallowed the error)."""
     b = _budget()
     return b.failed[0] if b is not None and b.failed else None
+
+
+def declared_pages(doc: Any) -> None:
+    """Refuse at once a file whose page tree declares more than ``MAX_PDF_PAGES`` pages.
+
+    The ``/Count`` of the page tree can lie; a smaller count than the real one
+    is caught page by page in :func:`next_page`.
+    """
+    from pdfminer.pdftypes import resolve1
+
+    b = _budget()
+    try:
+        count = resolve1(resolve1(doc.catalog.get("Pages")).get("Count"))
+    except Exception:  # noqa: BLE001 - no usable count: the pages are counted as they are read
+        return
+    if b is not None and isinstance(count, int) and count > limit("MAX_PDF_PAGES"):
+        raise b.fail("MAX_PDF_PAGES", f"its page tree declares {count:,} pages")
 
 
 def next_page(number: int) -> None:
