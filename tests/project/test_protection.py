@@ -294,3 +294,20 @@ def test_a_qdc_renaming_a_used_code_by_guid_reports_a_rename(project: Project, t
     counts = project.load_codebook(read_qdc(write_qdc(Codebook(renamed), tmp_path / "cb.qdc")))
     assert counts == {"added": 0, "updated": 0, "renamed": 1, "removed": 0}
     assert project.codings()["code"].tolist() == ["Information sharing"]
+
+
+@pytest.mark.parametrize("column", ["memo", "start", "end"])
+def test_open_refuses_writes_when_a_column_of_human_work_was_dropped(coded: Project, column: str) -> None:
+    """Issue 28: ALTER TABLE codings DROP COLUMN memo succeeded and the open check did not see it."""
+    path = coded.path
+    coded.close()
+    _raw(path, f'ALTER TABLE codings DROP COLUMN "{column}"')
+    with Project.open(path) as p:
+        with pytest.raises(ProjectError, match=rf"lost column\(s\) that hold human work \(codings\.{column}\).*"
+                           "read-only"):
+            p.code("t2#1", "Communication", coder="SM")
+        assert len(p.segments()) > 0  # what is intact still reads
+
+
+def test_a_fresh_project_has_every_required_column(project: Project) -> None:
+    assert guard.schema_drift(project._con) == []
