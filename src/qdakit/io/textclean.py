@@ -34,7 +34,9 @@ def looks_like_utf16(raw: bytes) -> str | None:
 
     Text in a Latin script saved as UTF-16 has a NUL in every other byte; a
     file is taken as UTF-16 when at least 40% of its (first 64 kB of) byte
-    pairs have a NUL on one side and almost none on the other.
+    pairs have a NUL on one side and almost none on the other. Text in other
+    scripts (Russian, Greek, Japanese) has no NULs: bytes that are not UTF-8
+    are then given to charset-normalizer, whose UTF-16 verdict is taken.
     """
     sample = raw[:65536]
     pairs = len(sample) // 2
@@ -45,7 +47,30 @@ def looks_like_utf16(raw: bytes) -> str | None:
         return "utf-16-le"
     if even >= 0.4 * pairs and odd <= 0.02 * pairs:
         return "utf-16-be"
-    return None
+    return _utf16_by_detector(raw)
+
+
+def _utf16_by_detector(raw: bytes) -> str | None:
+    """UTF-16 in a script without NULs (Cyrillic, Greek, Japanese ...), by charset-normalizer's verdict.
+
+    Asked only of bytes that are not UTF-8, or whose UTF-8 reading is thick
+    with control characters (Cyrillic in UTF-16 is all bytes below 0x80, so it
+    "decodes" as ASCII full of them), and only its UTF-16 verdicts are taken:
+    the other single-byte guesses stay with the cp1252 fallback.
+    """
+    if len(raw) % 2 or len(raw) < 4:
+        return None
+    try:
+        text = raw.decode("utf-8")
+        if len(CONTROL.findall(text, 0, 65536)) <= 0.05 * min(len(text), 65536):
+            return None
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw[:65536]).best()
+    found = (best.encoding if best is not None else "").replace("_", "-").lower()
+    return found if found in ("utf-16-le", "utf-16-be") else None
 
 
 def decode(raw: bytes, where: str, encoding: str | None = None) -> str:
