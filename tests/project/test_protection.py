@@ -311,3 +311,16 @@ def test_open_refuses_writes_when_a_column_of_human_work_was_dropped(coded: Proj
 
 def test_a_fresh_project_has_every_required_column(project: Project) -> None:
     assert guard.schema_drift(project._con) == []
+
+
+def test_a_failed_create_leaves_no_file_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 28: init on a full disk left a 4 KB file that was no project, while saying nothing was written."""
+    def full(con: sqlite3.Connection) -> None:
+        con.execute("CREATE TABLE half (x)")  # something reached the disk before it filled
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store, "initialise", full)
+    path = tmp_path / "new.qdakit"
+    with pytest.raises(ProjectError, match="disk is full.*Nothing was left behind"):
+        Project.create(path)
+    assert sorted(tmp_path.iterdir()) == []

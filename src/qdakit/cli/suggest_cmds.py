@@ -17,6 +17,7 @@ from qdakit.cli.common import (
     console,
     err,
 )
+from qdakit.errors import CodingError
 
 
 @app.command()
@@ -120,7 +121,6 @@ def _verdicts(project, device: str, model: str | None, params: dict):  # noqa: A
     import pandas as pd
 
     from qdakit.analysis.machine import machine_vs_humans
-    from qdakit.errors import CodingError
     from qdakit.suggest.precode import default_embedder, named_embedder
 
     with _open(project) as p, warnings.catch_warnings():
@@ -238,6 +238,29 @@ def accept(
     console.print(f"{coder} accepted {len(added)} suggestions scoring >= {min_score}.")
 
 
+def _decide(p: Any, key: str, r: Any, coder: str, names: list[str], pending: Any) -> None:
+    """Save one review decision (``key``: a, r, c, n or s) on suggestion ``r``."""
+    from rich.prompt import Prompt
+
+    if key == "a":
+        p.accept(int(r.id), coder)
+    elif key == "r":
+        p.reject(int(r.id), coder)
+    elif key == "c":
+        for i, name in enumerate(names, start=1):
+            console.print(f"  {i:2d} {escape(name)}")
+        pick = Prompt.ask("code number", choices=[str(i) for i in range(1, len(names) + 1)], console=console)
+        with p.transaction():
+            p.reject(int(r.id), coder)
+            p.code(r.segment_id, names[int(pick) - 1], coder, memo=f"recoded suggestion {r.id}")
+    elif key == "n":
+        with p.transaction():
+            for sid in pending.loc[pending["segment_id"] == r.segment_id, "id"]:
+                if p.suggestion(int(sid)).status == "pending":  # others may have decided some meanwhile
+                    p.reject(int(sid), coder)
+            p.mark_reviewed([r.segment_id], coder)
+
+
 @app.command()
 def review(
     coder: Annotated[str, typer.Option(help="Your name: every decision is recorded as yours.")],
@@ -266,6 +289,11 @@ def review(
         for r in pending.itertuples():
             if r.segment_id in settled:
                 continue
+            now = p.suggestion(int(r.id))
+            if now.status != "pending":  # decided in another session since this one started
+                console.print(f"[dim]suggestion {r.id} was {now.status} by {escape(str(now.decided_by))} "
+                              "meanwhile; skipped[/dim]", highlight=False)
+                continue
             seg = segs.loc[r.segment_id]
             prev = segs[(segs.transcript_id == seg.transcript_id) & (segs["index"] == seg["index"] - 1)]
             console.rule(escape(f"{r.segment_id}  ({decided} decided, {len(pending) - decided} left)"))
@@ -279,23 +307,12 @@ def review(
                              choices=["a", "r", "c", "n", "s", "q"], default="s", console=console)
             if key == "q":
                 break
-            if key == "a":
-                p.accept(int(r.id), coder)
-            elif key == "r":
-                p.reject(int(r.id), coder)
-            elif key == "c":
-                for i, name in enumerate(names, start=1):
-                    console.print(f"  {i:2d} {escape(name)}")
-                pick = Prompt.ask("code number", choices=[str(i) for i in range(1, len(names) + 1)],
-                                  console=console)
-                with p.transaction():
-                    p.reject(int(r.id), coder)
-                    p.code(r.segment_id, names[int(pick) - 1], coder, memo=f"recoded suggestion {r.id}")
-            elif key == "n":
-                with p.transaction():
-                    for sid in pending.loc[pending["segment_id"] == r.segment_id, "id"]:
-                        p.reject(int(sid), coder)
-                    p.mark_reviewed([r.segment_id], coder)
+            try:  # another reviewer may have decided it meanwhile: say so and go on to the next
+                _decide(p, key, r, coder, names, pending)
+            except CodingError as exc:
+                console.print(f"[yellow]skipped:[/yellow] {escape(str(exc))}", highlight=False)
+                continue
+            if key == "n":
                 settled.add(r.segment_id)
             if key != "s":
                 decided += 1

@@ -91,13 +91,18 @@ class Project(SuggestionStore, CoderRecords):
             for suffix in ("", "-wal", "-shm"):
                 Path(str(p) + suffix).unlink(missing_ok=True)
         p.parent.mkdir(parents=True, exist_ok=True)
+        con = None
         try:
             con = store.connect(p)
             store.use_wal(con)
             store.initialise(con)
-        except sqlite3.OperationalError as exc:
+        except (sqlite3.DatabaseError, OSError) as exc:
+            if con is not None:
+                con.close()
+            for suffix in ("", "-wal", "-shm", "-journal"):  # a half-made file is no project: leave none behind
+                Path(str(p) + suffix).unlink(missing_ok=True)
             raise ProjectError(f"{p}: cannot create the project here ({exc}); choose a folder you can "
-                               "write to.") from None
+                               "write to, with free space. Nothing was left behind.") from None
         project = cls(p, con)
         project.backup = backup
         return project
