@@ -199,6 +199,7 @@ def _store(project: Project, result: ChunkResult, model: str) -> tuple[int, int,
             seg = project.segments(tid)
             allowed -= set(seg.loc[seg["is_researcher"].astype(bool), "id"])
         allowed -= project.precoded(model, among=allowed)
+        allowed -= project.decided_by_humans(allowed)  # coded or read by a human while the chunk was scored
         project.supersede_suggestions(sorted(allowed), model)  # earlier models' pending ones give way
         n_sugg = project.add_suggestions(s for s in result.suggestions if s.segment_id in allowed)
         project.mark_precoded(sorted(allowed), model)

@@ -164,6 +164,13 @@ class SuggestionStore:
         return set(self._in_batches("SELECT segment_id FROM precoded WHERE model = ? AND segment_id IN ({})",
                                     list(dict.fromkeys(among)), (model,)))
 
+    def decided_by_humans(self, among: Iterable[str]) -> set[str]:
+        """Of these segments, those a human has coded (an active coding) or marked as read."""
+        ids = list(dict.fromkeys(among))
+        return (set(self._in_batches("SELECT segment_id FROM codings WHERE status = 'active' AND segment_id IN ({})",
+                                     ids))
+                | set(self._in_batches("SELECT segment_id FROM reviewed WHERE segment_id IN ({})", ids)))
+
     def mark_failed(self, source: str, model: str, message: str, signature: str) -> None:
         """Record that the batch could not pre-code the file ``source`` with ``model`` (a checkpoint).
 
