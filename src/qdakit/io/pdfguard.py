@@ -33,6 +33,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from qdakit.errors import ImportFormatError
@@ -202,18 +203,30 @@ def refusal() -> ImportFormatError | None:
 def declared_pages(doc: Any) -> None:
     """Refuse at once a file whose page tree declares more than ``MAX_PDF_PAGES`` pages.
 
-    The ``/Count`` of the page tree can lie; a smaller count than the real one
-    is caught page by page in :func:`next_page`.
+    The ``/Count`` of the page tree can lie, so the tree is walked too (its
+    page objects only, up to the cap); :func:`next_page` counts again as pages are read.
     """
     from pdfminer.pdftypes import resolve1
 
     b = _budget()
     try:
         count = resolve1(resolve1(doc.catalog.get("Pages")).get("Count"))
-    except Exception:  # noqa: BLE001 - no usable count: the pages are counted as they are read
-        return
+    except Exception:  # noqa: BLE001 - no usable count: the tree is walked below
+        count = None
     if b is not None and isinstance(count, int) and count > limit("MAX_PDF_PAGES"):
         raise b.fail("MAX_PDF_PAGES", f"its page tree declares {count:,} pages")
+    if b is not None:  # a count that lies: walk the tree (page objects only, no content) before reading any page
+        from pdfminer.pdfpage import PDFPage
+
+        cap = limit("MAX_PDF_PAGES")
+        try:
+            found = sum(1 for _ in islice(PDFPage.create_pages(doc), cap + 1))
+        except ImportFormatError:
+            raise
+        except Exception:  # noqa: BLE001 - a broken tree: reading the pages reports it in its own words
+            return
+        if found > cap:
+            raise b.fail("MAX_PDF_PAGES", f"its page tree holds more than {cap:,} pages")
 
 
 def next_page(number: int) -> None:
