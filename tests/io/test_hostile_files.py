@@ -115,3 +115,9 @@ def test_a_qdpx_source_is_refused_past_its_cap(tmp_path: Path, monkeypatch: pyte
         with pytest.raises(ImportFormatError, match=r"TextSource 'big'.*QDAKIT_MAX_SOURCE_MB"):
             import_qdpx(project, p)
         assert project.transcripts().empty
+
+
+def test_each_form_a_page_runs_is_charged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QDAKIT_MAX_PDF_PAGE_TOKENS", "5000")  # 1,111 form calls x 50 is far over; 4,000 chars not
+    with pytest.raises(ImportFormatError, match="a form or image counted as 50.*QDAKIT_MAX_PDF_PAGE_TOKENS"):
+        read_pdf(hostile.pdf_nested_forms(tmp_path / "forms.pdf", depth=3, fan=10))

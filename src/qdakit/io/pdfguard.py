@@ -13,7 +13,8 @@ its environment variable (see :mod:`qdakit.io.limits`):
   decompressed under the cap, never beyond it; the rarer filters (LZW,
   run-length, ASCII85, hex) are checked after each filter.
 * ``MAX_PDF_PAGE_TOKENS``: operators and operands in one page's content
-  streams, the Form XObjects they call included.
+  streams, the Form XObjects they call included (each call of one also
+  counts 50: forms nested ten wide and six deep draw a million words).
 * ``MAX_PDF_PAGE_CHARS``: characters drawn on one page.
 * ``MAX_PDF_PAGES``: pages in the file.
 * ``MAX_PDF_SECONDS``: wall time to read the file.
@@ -42,6 +43,8 @@ from qdakit.io.limits import limit, over
 __all__ = ["guarded", "page_layout", "next_page", "declared_pages"]
 
 _state = threading.local()
+#: what running one Form XObject or image (``Do``) is charged, in tokens: a sub-interpreter and its resources
+_FORM_TOKENS = 50
 _install_lock = threading.Lock()
 _installed = False
 
@@ -256,8 +259,20 @@ def page_layout(page: Any) -> Any:
                     raise b.fail("MAX_PDF_PAGE_CHARS", f"more than {b.chars - 1:,} characters")
             return super().render_char(*args, **kwargs)
 
+    class CountingInterpreter(PDFPageInterpreter):
+        """Charges each Form XObject it runs as ``_FORM_TOKENS`` tokens: setting one up costs that much."""
+
+        def do_Do(self, xobjid_arg: Any) -> None:
+            b = _budget()
+            if b is not None:
+                b.tokens += _FORM_TOKENS
+                if b.tokens > b.max_tokens:
+                    raise b.fail("MAX_PDF_PAGE_TOKENS", f"more than {b.max_tokens:,} operators and operands "
+                                 f"(a form or image counted as {_FORM_TOKENS})")
+            super().do_Do(xobjid_arg)
+
     device = CountingDevice(page.pdf.rsrcmgr, pageno=page.page_number, laparams=page.pdf.laparams)
-    PDFPageInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
+    CountingInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
     if (exc := refusal()) is not None:
         raise exc
     return device.get_result()
