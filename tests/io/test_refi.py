@@ -504,3 +504,38 @@ def test_public_names():
     assert set(refi.__all__) <= set(dir(refi))
     with pytest.raises(AttributeError):
         refi.no_such_name  # noqa: B018
+
+
+# -- a .qdpx never renames or redefines a code silently (issue 28) -----------------------------
+def _second_qdpx(tmp_path: Path, codes: str) -> Path:
+    text = "Interviewer: And the budget?\n\nBo: Smaller than last year.\n"
+    sel = selection(7, *span(text, "Smaller"), (2, 10))
+    src = f'<TextSource guid="{G(300)}" name="Bo"><PlainTextContent>{text}</PlainTextContent>{sel}</TextSource>'
+    qde = project_xml(src).replace(CODES, codes)
+    return make_qdpx(tmp_path / "second.qdpx", qde)
+
+
+def test_a_rename_of_a_code_human_codings_use_is_refused_unless_accepted(tmp_path, new_project):
+    p = new_project()
+    import_qdpx(p, unicode_qdpx(tmp_path))
+    before = codings_of(p)
+    hacked = CODES.replace('name="Praise"', 'name="HACKED"').replace("How good it is.", "Anything at all.")
+    f = _second_qdpx(tmp_path, hacked)
+    with pytest.raises(CodebookError, match=r"would change 2 code\(s\) that human codings use.*"
+                       r"'Quality': new description.*renamed 'Praise' -> 'HACKED'.*"
+                       r"2 human coding\(s\) of Ann Coder, MK.*--accept-renames"):
+        import_qdpx(p, f)
+    assert codings_of(p) == before and "Praise" in p.codebook and len(p.transcripts()) == 1
+    report = import_qdpx(p, f, accept_renames=True)
+    assert any("renamed 'Praise' -> 'HACKED'" in line for line in report.lines())
+    assert any("'Quality': new description" in c for c in report.code_changes)
+    assert "HACKED" in p.codebook and "Praise" not in p.codebook
+
+
+def test_a_rename_of_an_unused_code_is_reported_and_applied(tmp_path, new_project):
+    p = new_project()
+    p.load_codebook(Codebook([Code("Spare", guid=G(4))]))
+    codes = CODES.replace("</Codes>", f'<Code guid="{G(4)}" name="Reserve" isCodable="true"/></Codes>')
+    report = import_qdpx(p, _second_qdpx(tmp_path, codes))
+    assert report.code_changes == [f"code renamed 'Spare' -> 'Reserve' ({G(4)})"]
+    assert "Reserve" in p.codebook

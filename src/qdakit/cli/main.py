@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+import warnings
 
 import typer
+from rich.markup import escape
 
 from qdakit.cli.app import app
 from qdakit.cli.common import (
@@ -42,8 +44,15 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
+    """A warning as one line, ``warning: ...``, without the file and source line Python adds."""
+    err.print(f"[yellow]warning:[/yellow] {escape(str(message))}", highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     """Entry point: run the app, turning qdakit errors into one clear line."""
+    warnings.showwarning = _warning_line
     try:
         code = app(standalone_mode=False)  # a command's typer.Exit(n) comes back as n, not raised
     except QdakitError as exc:

@@ -90,6 +90,9 @@ def import_cmd(
     refi_offsets: Annotated[str, typer.Option(
         "--refi-offsets", help="How a .qdpx counts selection positions: 'auto' (found per source and "
                                "checked), or force 'codepoints', 'codepoints-lf', 'utf16', 'utf16-lf'.")] = "auto",
+    accept_renames: Annotated[bool, typer.Option(
+        "--accept-renames", help="A .qdpx may rename or redefine codes that human codings use (listed in the "
+                                 "report either way); without it such an import is refused.")] = False,
     check: Annotated[bool, typer.Option(
         "--check", help="Dry run: read and audit the files, print the full audit, write nothing.")] = False,
     resplit: Annotated[Optional[str], typer.Option(
@@ -138,7 +141,8 @@ def import_cmd(
 
         with _open(project) as proj:
             for f in qdpx:
-                refi_report = import_qdpx(proj, f, segment_by=by, offsets=refi_offsets)  # type: ignore[arg-type]
+                refi_report = import_qdpx(proj, f, segment_by=by, offsets=refi_offsets,  # type: ignore[arg-type]
+                                          accept_renames=accept_renames)
                 console.print(f"[bold]{f}[/bold] (REFI-QDA):")
                 for line in refi_report.lines():
                     console.print(f"  {line}", highlight=False)

@@ -256,6 +256,23 @@ def accept(
     console.print(f"{coder} accepted {len(added)} suggestions scoring >= {min_score}.")
 
 
+def _decide(p: Any, key: str, r: Any, coder: str, names: list[str], pending: Any) -> None:
+    """Save one review decision (``key``: a, r, c, n or s) on suggestion ``r``, logged like a workbench
+    decision (:meth:`Project.decide`), so ``qdakit serve`` can undo it."""
+    from rich.prompt import Prompt
+
+    action = {"a": "accept", "r": "reject", "c": "recode", "n": "nocode"}.get(key)
+    if action is None:
+        return
+    code = None
+    if key == "c":
+        for i, name in enumerate(names, start=1):
+            console.print(f"  {i:2d} {escape(name)}")
+        pick = Prompt.ask("code number", choices=[str(i) for i in range(1, len(names) + 1)], console=console)
+        code = names[int(pick) - 1]
+    p.decide(int(r.id), action, coder, code=code)
+
+
 @app.command()
 def review(
     coder: Annotated[str, typer.Option(help="Your name: every decision is recorded as yours.")],
@@ -284,6 +301,11 @@ def review(
         for r in pending.itertuples():
             if r.segment_id in settled:
                 continue
+            now = p.suggestion(int(r.id))
+            if now.status != "pending":  # decided in another session since this one started
+                console.print(f"[dim]suggestion {r.id} was {now.status} by {escape(str(now.decided_by))} "
+                              "meanwhile; skipped[/dim]", highlight=False)
+                continue
             seg = segs.loc[r.segment_id]
             prev = segs[(segs.transcript_id == seg.transcript_id) & (segs["index"] == seg["index"] - 1)]
             console.rule(escape(f"{r.segment_id}  ({decided} decided, {len(pending) - decided} left)"))
@@ -297,18 +319,11 @@ def review(
                              choices=["a", "r", "c", "n", "s", "q"], default="s", console=console)
             if key == "q":
                 break
-            if key == "c":
-                for i, name in enumerate(names, start=1):
-                    console.print(f"  {i:2d} {escape(name)}")
-                pick = Prompt.ask("code number", choices=[str(i) for i in range(1, len(names) + 1)],
-                                  console=console)
-            action = {"a": "accept", "r": "reject", "c": "recode", "n": "nocode"}.get(key)
-            if action is not None:
-                try:  # logged like a workbench decision, so `qdakit serve` can undo it
-                    p.decide(int(r.id), action, coder, code=names[int(pick) - 1] if key == "c" else None)
-                except CodingError as exc:  # another reviewer decided it meanwhile: say so, go on
-                    console.print(f"[yellow]{escape(str(exc))}[/yellow]")
-                    continue
+            try:  # another reviewer may have decided it meanwhile: say so and go on to the next
+                _decide(p, key, r, coder, names, pending)
+            except CodingError as exc:
+                console.print(f"[yellow]skipped:[/yellow] {escape(str(exc))}", highlight=False)
+                continue
             if key == "n":
                 settled.add(r.segment_id)
             if key != "s":

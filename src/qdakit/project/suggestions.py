@@ -5,6 +5,7 @@ through :meth:`SuggestionStore.accept` by a named coder.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -17,6 +18,8 @@ from qdakit.errors import CodingError
 from qdakit.model import Coding, Suggestion, utcnow
 from qdakit.project import store
 from qdakit.project.store import _sha, _ts
+
+_FAILED = "batch_failed\t"  # meta keys of files a batch could not pre-code: prefix, model, tab, source
 
 __all__ = ["SuggestionStore"]
 
@@ -160,6 +163,35 @@ class SuggestionStore:
             return {r[0] for r in self._con.execute("SELECT segment_id FROM precoded WHERE model = ?", (model,))}
         return set(self._in_batches("SELECT segment_id FROM precoded WHERE model = ? AND segment_id IN ({})",
                                     list(dict.fromkeys(among)), (model,)))
+
+    def decided_by_humans(self, among: Iterable[str]) -> set[str]:
+        """Of these segments, those a human has coded (an active coding) or marked as read."""
+        ids = list(dict.fromkeys(among))
+        return (set(self._in_batches("SELECT segment_id FROM codings WHERE status = 'active' AND segment_id IN ({})",
+                                     ids))
+                | set(self._in_batches("SELECT segment_id FROM reviewed WHERE segment_id IN ({})", ids)))
+
+    def mark_failed(self, source: str, model: str, message: str, signature: str) -> None:
+        """Record that the batch could not pre-code the file ``source`` with ``model`` (a checkpoint).
+
+        ``signature`` (size and modification time) tells a rerun whether the
+        file changed since; :meth:`failed_sources` lists what is recorded. Kept
+        in ``meta`` (one key per file and model), which needs no schema step.
+        """
+        value = json.dumps({"message": message, "signature": signature, "at": _ts(utcnow())})
+        with store.transaction(self._con) as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"{_FAILED}{model}\t{source}", value))
+
+    def failed_sources(self, model: str) -> dict[str, dict[str, str]]:
+        """The files a batch with ``model`` could not pre-code: source -> {message, signature, at}."""
+        prefix = f"{_FAILED}{model}\t"
+        rows = self._con.execute("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
+        return {r[0][len(prefix):]: json.loads(r[1]) for r in rows}
+
+    def clear_failed(self, source: str, model: str) -> None:
+        """Forget a recorded failure (the file was pre-coded after all)."""
+        with store.transaction(self._con) as con:
+            con.execute("DELETE FROM meta WHERE key = ?", (f"{_FAILED}{model}\t{source}",))
 
     def precoded_sources(self, sources: Iterable[str], model: str) -> set[str]:
         """Of these source files, those whose transcripts a run with ``model`` has pre-coded (to resume)."""

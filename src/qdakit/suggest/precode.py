@@ -57,6 +57,7 @@ class PrecodeReport:
     done: int = 0  # pre-coded in this run
     suggestions: int = 0
     superseded: int = 0  # pending suggestions of earlier models on the segments pre-coded now
+    coded_meanwhile: int = 0  # segments a human coded or read while they were being scored: left alone
     seconds: float = 0.0  # wall time of the whole run, fitting included when precode fitted
     fit_seconds: float = 0.0  # of which fitting the suggester
     code_report: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -185,9 +186,14 @@ def precode(
         chunk = remaining.iloc[start:start + chunk_size]
         suggestions = suggester.suggest(chunk, top_k=top_k or len(suggester.codes_), context=data.context)
         with project.transaction():
+            # a segment a human coded (or read) while the model was scoring it, say by a codings import
+            # beside this run, is theirs: as at fit time, the machine adds nothing there (checked inside
+            # the write's transaction, so no coding can slip in between)
+            humans = project.decided_by_humans(chunk["id"])
+            report.coded_meanwhile += len(humans)
             # this model judged the chunk afresh: earlier models' pending suggestions there give way
             report.superseded += project.supersede_suggestions(chunk["id"], suggester.model_id_)
-            report.suggestions += project.add_suggestions(suggestions)
+            report.suggestions += project.add_suggestions(s for s in suggestions if s.segment_id not in humans)
             project.mark_precoded(chunk["id"], suggester.model_id_)
         report.done += len(chunk)
         if progress is not None:
