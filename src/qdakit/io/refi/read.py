@@ -32,7 +32,11 @@ What becomes what
   ``Description`` (how ATLAS.ti writes a quotation's comment) -> the coding's
   memo. A zero-length selection covers no text: it is listed in
   :attr:`RefiImportReport.zero_length` with its codes and memo.
-* ``Cases``/``Variables`` -> attributes: a case linked to a source in which its
+* ``Cases``/``Variables`` -> attributes: a case linked to selections
+  (``SelectionRef``, as qdakit and tools that code cases on text write it) is
+  the participant who speaks in the segments those selections overlap, with
+  the case's values as their attributes, and its ``SourceRef`` to those
+  sources add nothing more; a case linked to a source in which its
   name is a speaker describes that participant there; a case linked to a
   source otherwise gives that transcript's attributes; a case without sources
   describes a participant everywhere. A source's own values are transcript
@@ -369,6 +373,7 @@ def import_qdpx(
     items: list[tuple[Transcript, list[Segment]]] = []
     codings: list[Coding] = []
     source_of: dict[str, tuple[Transcript, list[Segment]]] = {}
+    selection_at: dict[str, tuple[str, int, int]] = {}  # selection guid -> (transcript id, start, end)
     names: set[str] = set()
     ids: set[str] = set()
     for (src, stored, _, _), (found, fit) in zip(sources, chosen, strict=True):
@@ -396,7 +401,8 @@ def import_qdpx(
         _source_memos(rd, src, name)
         items.append((transcript, segs))
         source_of.update({g: (transcript, segs) for g in src.refs if g})
-    items, pattrs = _cases(rd, items, source_of)
+        selection_at.update({sel.guid: (tid, a, b) for sel, (a, b) in zip(src.selections, spans, strict=True)})
+    items, pattrs = _cases(rd, items, source_of, selection_at)
     _list_leftovers(rd)
     report.not_carried_over = rd.skipped.lines()
     with project.transaction():
@@ -525,7 +531,8 @@ def _codings(rd: _ProjectReader, src: _TextSource, name: str, text: str, spans: 
 
 
 def _cases(rd: _ProjectReader, items: list[tuple[Transcript, list[Segment]]],
-           source_of: dict[str, tuple[Transcript, list[Segment]]]) -> tuple[
+           source_of: dict[str, tuple[Transcript, list[Segment]]],
+           selection_at: dict[str, tuple[str, int, int]]) -> tuple[
         list[tuple[Transcript, list[Segment]]], list[tuple[str, str | None, dict[str, str]]]]:
     by_id = {t.id: (t, list(segs)) for t, segs in items}
     pattrs: list[tuple[str, str | None, dict[str, str]]] = []
@@ -538,18 +545,34 @@ def _cases(rd: _ProjectReader, items: list[tuple[Transcript, list[Segment]]],
                 segs[i], hit = replace(s, participant=speaker), True
         return hit
 
+    def mark_span(name: str, tid: str, start: int, end: int) -> bool:
+        """The segments a case's selection overlaps belong to that participant."""
+        _, segs = by_id[tid]
+        hit = False
+        for i, s in enumerate(segs):
+            if s.start < end and s.end > start:
+                segs[i], hit = replace(s, participant=name), True
+        return hit
+
     for case in _kids(_kid(rd.root, "Cases"), "Case"):
         guid = case.get("guid", "")
         name = (case.get("name") or guid).strip()
         where = f"{rd.where}: Case {name!r} ({guid})"
         attrs = _values(rd, case, where)
         rd.report.cases += 1
+        linked: set[str] = set()  # transcripts where the case's selections name the participant's turns
         for sel in _kids(case, "SelectionRef"):
-            rd.skipped.add("case links to selections", f"{name!r} -> {sel.get('targetGUID')}")
+            target = sel.get("targetGUID", "")
+            if target not in selection_at or not mark_span(name, *selection_at[target]):
+                rd.skipped.add("case links to selections not imported", f"{name!r} -> {target}")
+                continue
+            linked.add(selection_at[target][0])
+        if linked:
+            pattrs.append((name, None, attrs))
         for ref in _kids(case, "CodeRef"):
             rd.skipped.add("case links to codes", f"{name!r} -> {ref.get('targetGUID')}")
         refs = [r.get("targetGUID", "") for r in _kids(case, "SourceRef")]
-        if not refs:
+        if not refs and not linked:
             for tid in by_id:
                 mark(tid, name)
             pattrs.append((name, None, attrs))
@@ -559,6 +582,8 @@ def _cases(rd: _ProjectReader, items: list[tuple[Transcript, list[Segment]]],
                 rd.skipped.add("case links to sources not imported", f"{name!r} -> {target}")
                 continue
             tid = source_of[target][0].id
+            if tid in linked:
+                continue
             if mark(tid, name):
                 pattrs.append((name, tid, attrs))
                 continue
