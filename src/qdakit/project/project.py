@@ -532,13 +532,23 @@ class Project(SuggestionStore, CoderRecords):
 
     # -- overview -----------------------------------------------------------------
     def summary(self) -> dict[str, int]:
+        """Counts of the project. ``participants`` and ``researchers`` are the distinct people
+        (:func:`qdakit.project.views.person`: the participant id, else the speaker label within its
+        transcript) of the non-researcher and researcher segments; ``unresolved_segments`` those with no
+        speaker and no participant, as the import audit counts unresolved text."""
+        from qdakit.project.views import person
+
         q = self._scalar
+        seg = self.segments()
+        who = person(seg) if len(seg) else pd.Series([], dtype=object)
+        res = seg["is_researcher"].astype(bool) if len(seg) else pd.Series([], dtype=bool)
         return {
             "transcripts": q("SELECT count(*) FROM transcripts"),
             "segments": q("SELECT count(*) FROM segments"),
             "speakers": q("SELECT count(DISTINCT speaker) FROM segments"),
-            "participants": q("SELECT count(DISTINCT participant) FROM segments WHERE participant IS NOT NULL"),
-            "unresolved_segments": q("SELECT count(*) FROM segments WHERE participant IS NULL"),
+            "participants": int(who[~res].dropna().nunique()),
+            "researchers": int(who[res].dropna().nunique()),
+            "unresolved_segments": int(who.isna().sum()),
             "questions": q("SELECT count(*) FROM questions"),
             "codes": q("SELECT count(*) FROM codes"),
             "codings": q("SELECT count(*) FROM codings WHERE status = 'active'"),
