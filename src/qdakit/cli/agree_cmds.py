@@ -119,10 +119,11 @@ def _machine_coder(p, humans: list[str], codes: Optional[list[str]], folds: int,
 
 
 def _print_verdict(verdict) -> None:  # noqa: ANN001 - DataFrame
+    from qdakit.agreement.verdict import UNFLAGGED
     from qdakit.analysis.machine import verdict_display
 
     view = verdict_display(verdict)
-    view["verdict"] = [v if v in ("as humans", "no human level", "undefined") else f"! {v}" for v in view["verdict"]]
+    view["verdict"] = [v if v in UNFLAGGED else f"! {v}" for v in view["verdict"]]
     humans = verdict.attrs["humans"]
     _print_frame(view, title=f"Is the machine as good as a second coder? (vs {', '.join(humans)}; Cohen's kappa)")
     weak = ["guessing", "below humans", "never applied", "only the machine"]
