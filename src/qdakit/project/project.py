@@ -504,11 +504,27 @@ class Project(SuggestionStore, CoderRecords):
         return Coding(row["segment_id"], row["code"], row["coder"], row["start"], row["end"], row["memo"],
                       datetime.fromisoformat(row["created"]), row["id"], row["status"], row["supersedes"])
 
-    def codings(self, *, history: bool = False, coder: str | None = None) -> pd.DataFrame:
+    def codings(self, *, history: bool = False, coder: str | None = None,
+                with_segments: bool = False) -> pd.DataFrame:
         """Human codings (active ones; ``history=True`` adds superseded and retracted).
 
         Columns: id, segment_id, transcript_id, code, coder, start, end, memo,
-        created, status, supersedes.
+        created, status, supersedes. ``start``/``end`` are the coded span's
+        offsets into the transcript, missing when the whole segment is coded.
+
+        ``with_segments=True`` adds, in the same call, what every count needs
+        beside a coding: ``coded_text`` (the coded span, or the whole segment),
+        then the segment's columns as :meth:`segments` gives them: transcript
+        (its name), index, speaker, participant, question, text (the whole
+        segment), segment_start, segment_end, start_time, end_time,
+        is_researcher, ``person`` (:func:`qdakit.project.views.person`: the
+        participant id, else the speaker within the transcript) and one column
+        per attribute (sector, wave, role, ...).
+
+        Examples
+        --------
+        >>> df = project.codings(with_segments=True)  # doctest: +SKIP
+        >>> df[~df.is_researcher].groupby(["code", "sector"]).person.nunique()  # doctest: +SKIP
         """
         sql = ("SELECT k.id, k.segment_id, s.transcript_id, c.name AS code, k.coder, k.start, k.\"end\", "
                "k.memo, k.created, k.status, k.supersedes FROM codings k "
@@ -524,6 +540,10 @@ class Project(SuggestionStore, CoderRecords):
         df = pd.read_sql_query(sql + " ORDER BY k.id", self._con, params=params)
         for col in ("start", "end", "supersedes"):
             df[col] = df[col].astype("Int64")
+        if with_segments:
+            from qdakit.project.views import codings_with_segments
+
+            return codings_with_segments(df, self.segments())
         return df
 
     def coders(self) -> list[str]:
