@@ -94,6 +94,7 @@ def _sandbox(root: Path) -> Path:
     (root / "private").mkdir()
     (root / "demo-output").mkdir()
     _example_project(root / "study.qdakit")  # the project the per-feature sections call study.qdakit
+    _exchange_files(root)
     (root / "themes.yaml").write_text(
         "themes:\n  - name: Working together\n    codes: [Communication, Broad participation]\n"
         "  - name: Means\n    codes: [Balance of resources]\n", encoding="utf-8")
@@ -115,6 +116,19 @@ def _example_project(path: Path) -> None:
                      questions=EXAMPLES / "focus_group" / "questions.txt")
         p.load_codebook(read_codebook(EXAMPLES / "codebook.yaml"))
         import_codings(p, sorted((EXAMPLES / "codings").glob("*.csv")))
+
+
+def _exchange_files(root: Path) -> None:
+    """What "Exchange with NVivo ..." imports: another tool's project (with transcripts not yet in the project),
+    an NVivo for Windows export, and a REFI codebook."""
+    from qdakit import read_codebook
+    from qdakit.io.refi import write_qdc
+    from refi_vendors import TEXT, spans_in, write_vendor_qdpx
+
+    write_vendor_qdpx(root / "project.qdpx", "maxqda")
+    other = TEXT + "\nAnna: One more thing, about the minutes.\n"
+    write_vendor_qdpx(root / "nvivo.qdpx", "nvivo-windows", [("Interview two", other, spans_in(other))], memos={})
+    write_qdc(read_codebook(EXAMPLES / "codebook.yaml"), root / "codebook.qdc")
 
 
 def _fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
