@@ -91,6 +91,10 @@ def test_an_unchanged_project_fits_no_model_again(coded, monkeypatch):
     again = machine_learning_curve(coded, ["JR", "SM"], fractions=(0.5, 1.0), embedder=FakeEmbedder(dim=64),
                                    **BATCH_PARAMS)
     assert section(FakeEmbedder(dim=64)) == 0  # nothing changed: nothing fitted
+    before = len(fits)  # precode's verdict passes the suggester's defaults explicitly: the same run
+    machine_vs_humans(coded, ["JR", "SM"], embedder=FakeEmbedder(dim=64), n_boot=50, n_splits=2, **BATCH_PARAMS,
+                      target_precision=None)
+    assert len(fits) == before
     assert again["kappa"].notna().any()
     coded.code("t4#1", "Communication", "JR")
     assert section(FakeEmbedder(dim=64)) > 0  # a new coding: cross-validated again

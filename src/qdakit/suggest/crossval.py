@@ -27,6 +27,7 @@ would help most.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -231,10 +232,13 @@ def _factory(project: Project, embedder: Any, params: dict[str, Any]) -> Callabl
 
 def results_key(project: Project, embedder: Any, **settings: Any) -> str:
     """Names what machine codings (or a table made from them) were computed from: the human labels
-    (:meth:`Project.labels_version`), the embedding model's id and the settings; stored results under
-    another key are stale."""
+    (:meth:`Project.labels_version`), the embedding model's id and the settings (a suggester parameter at
+    its default counts as not given, so precode's verdict and ``qdakit agree`` share one run); stored
+    results under another key are stale."""
     model = str(getattr(embedder, "model_id", type(embedder).__name__))
-    described = repr((model, sorted(settings.items())))
+    defaults = {k: p.default for k, p in inspect.signature(CodeSuggester.__init__).parameters.items()}
+    given = {k: v for k, v in settings.items() if not (k in defaults and defaults[k] == v)}  # a default = unsaid
+    described = repr((model, sorted(given.items())))
     return f"{project.labels_version()}:{hashlib.sha256(described.encode()).hexdigest()[:8]}"
 
 
