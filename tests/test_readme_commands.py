@@ -144,7 +144,16 @@ def _fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
     def fake(*_args: object, **_kwargs: object) -> FakeEmbedder:
         return FakeEmbedder(dim=64)
 
+    def built(out: Path | None = None, **_: object) -> Path:  # `embedder build`: a folder, not minutes of distilling
+        from qdakit.embed.build import model_dir
+
+        folder = model_dir("static", out)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
     monkeypatch.setattr("qdakit.suggest.precode.fine_tuned_project_embedder", lambda *a, **k: Tuned(dim=64))
+    monkeypatch.setattr("qdakit.embed.build.build_static", built)
+    monkeypatch.setattr("qdakit.embed.fast.load_embedder", fake)
     for target in ("qdakit.suggest.precode.default_embedder", "qdakit.suggest.crossval.default_embedder",
                    "qdakit.suggest.precode.named_embedder",
                    "qdakit.themes.project_themes.default_embedder",
