@@ -165,10 +165,12 @@ def test_cases_and_variables_become_attributes(tmp_path, new_project):
              f'<Case guid="{G(70)}" name="Ann">{value(60, "F")}<SourceRef targetGUID="{G(100)}"/></Case>'
              f'<Case guid="{G(71)}" name="Site A">{value(61, "north")}<SourceRef targetGUID="{G(100)}"/></Case>'
              f'<Case guid="{G(72)}" name="Carol">{value(60, "F")}</Case>'
-             f'<Case guid="{G(73)}" name="Bob">{value(60, "M")}<SelectionRef targetGUID="{G(1)}"/></Case>'
+             f'<Case guid="{G(73)}" name="Bob">{value(60, "M")}<SelectionRef targetGUID="{G(2)}"/>'
+             f'<SelectionRef targetGUID="{G(3)}"/></Case>'
              "</Cases>")
     src = (f'<TextSource guid="{G(100)}" name="focus"><PlainTextContent>{text}</PlainTextContent>'
-           f'{selection(1, 5, 11, (1, 10))}{value(62, "2", "IntegerValue")}</TextSource>')
+           f'{selection(1, 5, 11, (1, 10))}{selection(2, 18, 21)}{selection(3, 39, 43)}'
+           f'{value(62, "2", "IntegerValue")}</TextSource>')
     p = new_project()
     report = import_qdpx(p, make_qdpx(tmp_path / "c.qdpx", project_xml(src, before_sources=variables + cases)))
     assert report.cases == 4
@@ -180,7 +182,8 @@ def test_cases_and_variables_become_attributes(tmp_path, new_project):
     assert set(segs.loc[segs["speaker"] == "Bob", "gender"]) == {"M"}
     parts = p.participants().set_index("participant")
     assert parts.loc["Carol", "gender"] == "F" and parts.loc["Carol", "transcript_id"] == ""
-    assert any("case links to selections" in n for n in report.not_carried_over)
+    # a case linked to selections (Bob) is the participant of exactly the segments they overlap
+    assert parts.loc["Bob", "transcript_id"] == "" and not any("case" in n for n in report.not_carried_over)
 
 
 def test_other_source_kinds_and_what_is_not_carried_over(tmp_path, new_project):

@@ -183,10 +183,10 @@ def _store(project: Project, result: ChunkResult, model: str) -> tuple[int, int,
         for tid, (t, segs) in by_tid.items():
             digest = text_hash(t.text)  # what the project keeps as the transcript's sha256
             row = project.find_transcript(id=t.id, name=t.name, text=t.text)
-            if row is not None and row["id"] == t.id and row["sha256"] == digest:
+            if row is not None and row.id == t.id and row.sha256 == digest:
                 same.append(tid)
             elif row is not None or {t.id, t.name, digest} & taken.keys():
-                other = row["name"] if row is not None else next(taken[k] for k in (t.id, t.name, digest)
+                other = row.name if row is not None else next(taken[k] for k in (t.id, t.name, digest)
                                                                  if k in taken)
                 problems.append(f"{t.source}: transcript {t.name!r} clashes with {other!r} (same name with "
                                 "other text, or same text under another name); skipped")

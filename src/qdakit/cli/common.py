@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -73,3 +74,17 @@ SkipEmptyOpt = Annotated[bool, typer.Option(
 def table_options(text: str, speaker: str, transcript: str, skip_empty: bool) -> dict[str, object]:
     """What :func:`qdakit.io.read_transcripts` passes to :func:`qdakit.io.table.read_table`."""
     return {"text": text, "speaker": speaker or None, "transcript": transcript, "skip_empty": skip_empty}
+
+
+def print_notes(caught: list[warnings.WarningMessage]) -> None:
+    """qdakit's own warnings caught during a command, as one tidy ``note:`` line each (repeats once).
+
+    Other libraries' warnings are left out: what they say is for developers, and a
+    user could do nothing about it.
+    """
+    seen: set[str] = set()
+    for w in caught:
+        text = str(w.message)
+        if w.category.__module__.startswith("qdakit") and text not in seen:
+            seen.add(text)
+            console.print(f"[yellow]note:[/yellow] {text}", highlight=False, soft_wrap=True)

@@ -218,12 +218,6 @@ def status(
         sdf = p.segments()
         codings = p.codings()
         audits = load_audits(p)
-    if not sdf.empty:  # researchers (interviewers, moderators) are never counted as participants
-        is_res = sdf["is_researcher"].astype(bool)
-        people = dict(participants=sdf.loc[~is_res, "participant"].dropna().nunique(),
-                      researchers=sdf.loc[is_res, "participant"].dropna().nunique())
-        summary = {k: v for k, v in summary.items() if k != "participants"}
-        summary = {**dict(list(summary.items())[:3]), **people, **dict(list(summary.items())[3:])}
     overview = Table("", "", title=f"Project {project}", show_header=False)
     for key, value in summary.items():
         overview.add_row(key.replace("_", " "), str(value))

@@ -16,6 +16,7 @@ from qdakit.cli.common import (
     ProjectOpt,
     console,
     err,
+    print_notes,
 )
 from qdakit.errors import CodingError
 
@@ -58,35 +59,42 @@ def precode(
     from qdakit.suggest.precode import default_embedder, fine_tuned_project_embedder, fit_suggester, named_embedder
     from qdakit.suggest.precode import precode as run
 
-    with _open(project) as p, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        started = time.perf_counter()
-        embedder = default_embedder(p, device=device) if model is None else named_embedder(p, model, device=device)
-        if fine_tune:
-            err.print("Fine-tuning the encoder on the human codings ...", soft_wrap=True)
-            embedder = fine_tuned_project_embedder(p, device=device, model=model)
-            how = ("fine-tuned and saved next to the project" if embedder.embedder.loaded
-                   else "the saved fine-tuning reused: the codings are unchanged")
-            err.print(f"Encoder ready in {time.perf_counter() - started:.1f} s ({how}): {embedder.model_id}",
-                      soft_wrap=True, highlight=False)
-        err.print("Fitting the suggester on the human codings"
-                  + (f" and embedding {len(transcript)} chosen transcript(s) ..." if transcript else " ..."))
-        suggester = fit_suggester(p, embedder=embedder, transcripts=transcript,
-                                  target_precision=target_precision, min_examples=min_examples,
-                                  zero_shot_min_similarity=min_similarity, verbose=True)
-        fit_seconds = time.perf_counter() - started
-        suggester.set_params(verbose=False)  # the pre-coding bar below counts the rest
-        with _progress() as bar:
-            task = bar.add_task("Pre-coding", total=None)
+    stage = ["fitting"]  # what a Ctrl-C interrupts
+    try:
+        with _open(project) as p, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            started = time.perf_counter()
+            embedder = default_embedder(p, device=device) if model is None else named_embedder(p, model, device=device)
+            if fine_tune:
+                err.print("Fine-tuning the encoder on the human codings ...", soft_wrap=True)
+                embedder = fine_tuned_project_embedder(p, device=device, model=model)
+                how = ("fine-tuned and saved next to the project" if embedder.embedder.loaded
+                       else "the saved fine-tuning reused: the codings are unchanged")
+                err.print(f"Encoder ready in {time.perf_counter() - started:.1f} s ({how}): {embedder.model_id}",
+                          soft_wrap=True, highlight=False)
+            err.print("Fitting the suggester on the human codings"
+                      + (f" and embedding {len(transcript)} chosen transcript(s) ..." if transcript else " ..."))
+            suggester = fit_suggester(p, embedder=embedder, transcripts=transcript,
+                                      target_precision=target_precision, min_examples=min_examples,
+                                      zero_shot_min_similarity=min_similarity, verbose=True)
+            fit_seconds = time.perf_counter() - started
+            suggester.set_params(verbose=False)  # the pre-coding bar below counts the rest
+            with _progress() as bar:
+                task = bar.add_task("Pre-coding", total=None)
 
-            def step(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+                def step(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
 
-            report = run(p, suggester=suggester, transcripts=transcript, top_k=top_k, chunk_size=chunk_size,
-                         progress=step)
-    for w in caught:
-        if w.category.__module__.startswith("qdakit"):
-            console.print(f"[yellow]note:[/yellow] {w.message}", highlight=False)
+                stage[0] = "pre-coding"
+                report = run(p, suggester=suggester, transcripts=transcript, top_k=top_k, chunk_size=chunk_size,
+                             progress=step)
+    except KeyboardInterrupt:
+        saved = ("the segments pre-coded so far are saved; run the same command again to resume where it stopped"
+                 if stage[0] == "pre-coding" else "nothing was written; run the same command again to start over")
+        err.print(f"[bold yellow]interrupted[/bold yellow] while {stage[0]}: {saved}.", highlight=False,
+                  soft_wrap=True)
+        raise typer.Exit(130) from None
+    print_notes(caught)
     if not report.code_report.empty:
         frame = report.code_report.reset_index()
         cols = ["code", "mode", "positives", "transcripts", "threshold", "cv_precision", "cv_recall", "cv_kappa",
@@ -120,6 +128,7 @@ def _verdicts(project, device: str, model: str | None, params: dict):  # noqa: A
 
     import pandas as pd
 
+    from qdakit.agreement.verdict import UNFLAGGED
     from qdakit.analysis.machine import machine_vs_humans
     from qdakit.suggest.precode import default_embedder, named_embedder
 
@@ -131,7 +140,7 @@ def _verdicts(project, device: str, model: str | None, params: dict):  # noqa: A
         except CodingError as exc:
             err.print(f"No verdict against the human coders yet: {exc}")
             return pd.DataFrame({"code": [], "vs humans": []})
-    marks = [x if x in ("as humans", "no human level", "undefined") else f"! {x}" for x in v["verdict"]]
+    marks = [x if x in UNFLAGGED else f"! {x}" for x in v["verdict"]]
     return pd.DataFrame({"code": v["code"], "vs humans": marks})
 
 

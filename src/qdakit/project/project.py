@@ -549,11 +549,27 @@ class Project(SuggestionStore, CoderRecords, DecisionLog, CodebookEdits):
         return Coding(row["segment_id"], row["code"], row["coder"], row["start"], row["end"], row["memo"],
                       datetime.fromisoformat(row["created"]), row["id"], row["status"], row["supersedes"])
 
-    def codings(self, *, history: bool = False, coder: str | None = None) -> pd.DataFrame:
+    def codings(self, *, history: bool = False, coder: str | None = None,
+                with_segments: bool = False) -> pd.DataFrame:
         """Human codings (active ones; ``history=True`` adds superseded and retracted).
 
         Columns: id, segment_id, transcript_id, code, coder, start, end, memo,
-        created, status, supersedes.
+        created, status, supersedes. ``start``/``end`` are the coded span's
+        offsets into the transcript, missing when the whole segment is coded.
+
+        ``with_segments=True`` adds, in the same call, what every count needs
+        beside a coding: ``coded_text`` (the coded span, or the whole segment),
+        then the segment's columns as :meth:`segments` gives them: transcript
+        (its name), index, speaker, participant, question, text (the whole
+        segment), segment_start, segment_end, start_time, end_time,
+        is_researcher, ``person`` (:func:`qdakit.project.views.person`: the
+        participant id, else the speaker within the transcript) and one column
+        per attribute (sector, wave, role, ...).
+
+        Examples
+        --------
+        >>> df = project.codings(with_segments=True)  # doctest: +SKIP
+        >>> df[~df.is_researcher].groupby(["code", "sector"]).person.nunique()  # doctest: +SKIP
         """
         sql = ("SELECT k.id, k.segment_id, s.transcript_id, c.name AS code, k.coder, k.start, k.\"end\", "
                "k.memo, k.created, k.status, k.supersedes FROM codings k "
@@ -569,6 +585,10 @@ class Project(SuggestionStore, CoderRecords, DecisionLog, CodebookEdits):
         df = pd.read_sql_query(sql + " ORDER BY k.id", self._con, params=params)
         for col in ("start", "end", "supersedes"):
             df[col] = df[col].astype("Int64")
+        if with_segments:
+            from qdakit.project.views import codings_with_segments
+
+            return codings_with_segments(df, self.segments())
         return df
 
     def coders(self) -> list[str]:
@@ -577,13 +597,23 @@ class Project(SuggestionStore, CoderRecords, DecisionLog, CodebookEdits):
 
     # -- overview -----------------------------------------------------------------
     def summary(self) -> dict[str, int]:
+        """Counts of the project. ``participants`` and ``researchers`` are the distinct people
+        (:func:`qdakit.project.views.person`: the participant id, else the speaker label within its
+        transcript) of the non-researcher and researcher segments; ``unresolved_segments`` those with no
+        speaker and no participant, as the import audit counts unresolved text."""
+        from qdakit.project.views import person
+
         q = self._scalar
+        seg = self.segments()
+        who = person(seg) if len(seg) else pd.Series([], dtype=object)
+        res = seg["is_researcher"].astype(bool) if len(seg) else pd.Series([], dtype=bool)
         return {
             "transcripts": q("SELECT count(*) FROM transcripts"),
             "segments": q("SELECT count(*) FROM segments"),
             "speakers": q("SELECT count(DISTINCT speaker) FROM segments"),
-            "participants": q("SELECT count(DISTINCT participant) FROM segments WHERE participant IS NOT NULL"),
-            "unresolved_segments": q("SELECT count(*) FROM segments WHERE participant IS NULL"),
+            "participants": int(who[~res].dropna().nunique()),
+            "researchers": int(who[res].dropna().nunique()),
+            "unresolved_segments": int(who.isna().sum()),
             "questions": q("SELECT count(*) FROM questions"),
             "codes": q("SELECT count(*) FROM codes"),
             "codings": q("SELECT count(*) FROM codings WHERE status = 'active'"),

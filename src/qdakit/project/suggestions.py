@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from qdakit.errors import CodingError
-from qdakit.model import Coding, Suggestion, utcnow
+from qdakit.model import Coding, Suggestion, Transcript, utcnow
 from qdakit.project import store
 from qdakit.project.store import _sha, _ts
 
@@ -201,14 +201,16 @@ class SuggestionStore:
             list(dict.fromkeys(sources)), (), (model,)))
 
     def find_transcript(self, *, id: str | None = None, name: str | None = None,  # noqa: A002 - the column
-                        text: str | None = None) -> dict[str, str] | None:
+                        text: str | None = None) -> Transcript | None:
         """The transcript with this id, name or text (the first found), or None.
 
-        Returns {id, name, source, sha256} (sha256: of the transcript's text).
+        Returns a :class:`~qdakit.model.Transcript`, as :meth:`Project.transcript` does (its
+        ``sha256`` is that of the text). ``t["name"]`` still works, with a DeprecationWarning.
         """
-        row = self._con.execute("SELECT id, name, source, sha256 FROM transcripts WHERE id = ? OR name = ? OR "
-                                "sha256 = ?", (id, name, None if text is None else _sha(text))).fetchone()
-        return None if row is None else {k: row[k] for k in ("id", "name", "source", "sha256")}
+        row = self._con.execute("SELECT id, name, text, source, attributes FROM transcripts WHERE id = ? OR "
+                                "name = ? OR sha256 = ?", (id, name, None if text is None else _sha(text))).fetchone()
+        return None if row is None else Transcript(row["id"], row["name"], row["text"], row["source"],
+                                                   json.loads(row["attributes"]))
 
     def coded_transcripts(self) -> list[str]:
         """Ids of the transcripts that hold an active human coding or a rejected suggestion."""

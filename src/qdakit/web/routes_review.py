@@ -85,8 +85,8 @@ def _page(w: Any, order: str, skip: list[int], message: str = "", status: int = 
     try:
         data = _run_locked(w, build)
     except QdakitError as exc:
-        empty: dict[str, Any] = {"item": None, "pending": 0, "accepted": 0, "rejected": 0, "skipped": 0, "codes": [], "recent": [],
-                 "last": [], "done": None, "plan": None, "why": None}
+        empty: dict[str, Any] = {"item": None, "pending": 0, "accepted": 0, "rejected": 0, "skipped": 0,
+                                 "codes": [], "recent": [], "last": [], "done": None, "plan": None, "why": None}
         data, message, status = empty, str(exc), 400
     return w.render("review.html", status=status, page="review", order=order, orders=ORDERS,
                     researcher=researcher_label, skip=".".join(map(str, skip)), message=message, **data)

@@ -32,7 +32,11 @@ What becomes what
   ``Description`` (how ATLAS.ti writes a quotation's comment) -> the coding's
   memo. A zero-length selection covers no text: it is listed in
   :attr:`RefiImportReport.zero_length` with its codes and memo.
-* ``Cases``/``Variables`` -> attributes: a case linked to a source in which its
+* ``Cases``/``Variables`` -> attributes: a case linked to selections
+  (``SelectionRef``, as qdakit and tools that code cases on text write it) is
+  the participant who speaks in the segments those selections overlap, with
+  the case's values as their attributes, and its ``SourceRef`` to those
+  sources add nothing more; a case linked to a source in which its
   name is a speaker describes that participant there; a case linked to a
   source otherwise gives that transcript's attributes; a case without sources
   describes a participant everywhere. A source's own values are transcript
@@ -57,6 +61,7 @@ from xml.etree.ElementTree import Element
 from qdakit.errors import CodingError, ImportFormatError
 from qdakit.io.base import ParsedTranscript
 from qdakit.io.limits import limit, over
+from qdakit.io.refi.cases import _cases, _values
 from qdakit.io.refi.codechanges import code_changes, refuse_unaccepted
 from qdakit.io.refi.common import _Archive, _guid, _kid, _kids, _local, _parse_xml, _read_codes, _text_of
 from qdakit.io.refi.offsets import (
@@ -341,6 +346,7 @@ def import_qdpx(
     items: list[tuple[Transcript, list[Segment]]] = []
     codings: list[Coding] = []
     source_of: dict[str, tuple[Transcript, list[Segment]]] = {}
+    selection_at: dict[str, tuple[str, int, int]] = {}  # selection guid -> (transcript id, start, end)
     names: set[str] = set()
     ids: set[str] = set()
     for (src, stored, _, _), (found, fit) in zip(sources, chosen, strict=True):
@@ -368,7 +374,8 @@ def import_qdpx(
         _source_memos(rd, src, name)
         items.append((transcript, segs))
         source_of.update({g: (transcript, segs) for g in src.refs if g})
-    items, pattrs = _cases(rd, items, source_of)
+        selection_at.update({sel.guid: (tid, a, b) for sel, (a, b) in zip(src.selections, spans, strict=True)})
+    items, pattrs = _cases(rd, items, source_of, selection_at)
     _list_leftovers(rd)
     report.not_carried_over = rd.skipped.lines()
     with project.transaction():
@@ -413,20 +420,6 @@ def _source_memos(rd: _ProjectReader, src: _TextSource, name: str) -> None:
     notes = [rd.note_text(r.get("targetGUID", ""), f"{rd.where}: source {name!r}")
              for r in _kids(src.element, "NoteRef")]
     rd.report.source_memos += [f"{name!r}: {m!r}" for m in [desc, *notes] if m]
-
-
-def _values(rd: _ProjectReader, elem: Element, where: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for vv in _kids(elem, "VariableValue"):
-        ref = _kid(vv, "VariableRef")
-        target = ref.get("targetGUID", "") if ref is not None else ""
-        if target not in rd.variables:
-            raise ImportFormatError(f"{where}: VariableValue refers to variable {target or '(none)'}, "
-                                    "which is not among the project's <Variables>")
-        value = next((_text_of(c).strip() for c in vv if _local(c).endswith("Value")), "")
-        if value:
-            out[rd.variables[target]] = value
-    return out
 
 
 def _codings(rd: _ProjectReader, src: _TextSource, name: str, text: str, spans: list[tuple[int, int]],
@@ -494,53 +487,6 @@ def _codings(rd: _ProjectReader, src: _TextSource, name: str, text: str, spans: 
                 seen.add(key)
                 out.append(Coding(s.id, key[1], coder, key[3], key[4], memo, _when(c, sel.element)))
     return out
-
-
-def _cases(rd: _ProjectReader, items: list[tuple[Transcript, list[Segment]]],
-           source_of: dict[str, tuple[Transcript, list[Segment]]]) -> tuple[
-        list[tuple[Transcript, list[Segment]]], list[tuple[str, str | None, dict[str, str]]]]:
-    by_id = {t.id: (t, list(segs)) for t, segs in items}
-    pattrs: list[tuple[str, str | None, dict[str, str]]] = []
-
-    def mark(tid: str, speaker: str) -> bool:
-        t, segs = by_id[tid]
-        hit = False
-        for i, s in enumerate(segs):
-            if s.speaker and s.speaker.casefold() == speaker.casefold():
-                segs[i], hit = replace(s, participant=speaker), True
-        return hit
-
-    for case in _kids(_kid(rd.root, "Cases"), "Case"):
-        guid = case.get("guid", "")
-        name = (case.get("name") or guid).strip()
-        where = f"{rd.where}: Case {name!r} ({guid})"
-        attrs = _values(rd, case, where)
-        rd.report.cases += 1
-        for sel in _kids(case, "SelectionRef"):
-            rd.skipped.add("case links to selections", f"{name!r} -> {sel.get('targetGUID')}")
-        for ref in _kids(case, "CodeRef"):
-            rd.skipped.add("case links to codes", f"{name!r} -> {ref.get('targetGUID')}")
-        refs = [r.get("targetGUID", "") for r in _kids(case, "SourceRef")]
-        if not refs:
-            for tid in by_id:
-                mark(tid, name)
-            pattrs.append((name, None, attrs))
-            continue
-        for target in refs:
-            if target not in source_of:
-                rd.skipped.add("case links to sources not imported", f"{name!r} -> {target}")
-                continue
-            tid = source_of[target][0].id
-            if mark(tid, name):
-                pattrs.append((name, tid, attrs))
-                continue
-            t, segs = by_id[tid]
-            clash = {k for k, v in attrs.items() if t.attributes.get(k, v) != v}
-            for k in sorted(clash):
-                rd.skipped.add("case values that clash on one transcript (first kept)",
-                               f"{name!r}: {k}={attrs[k]!r} on {t.name!r}")
-            by_id[tid] = (replace(t, attributes={**attrs, **t.attributes}), segs)
-    return list(by_id.values()), pattrs
 
 
 def _list_leftovers(rd: _ProjectReader) -> None:
