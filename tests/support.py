@@ -12,11 +12,11 @@ EXAMPLES = ROOT / "examples" / "study"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
-def make_transcript(tid: str, turns: list[tuple[str, str]]) -> tuple[Transcript, list[Segment]]:
-    """A transcript 'Speaker: text' per turn, with exact segment offsets."""
+def make_transcript(tid: str, turns: list[tuple[str, str]], sep: str = "\n\n") -> tuple[Transcript, list[Segment]]:
+    """A transcript 'Speaker: text' per turn (turns joined by ``sep``), with exact segment offsets."""
     parts, segs, pos = [], [], 0
     for i, (speaker, text) in enumerate(turns):
-        prefix = ("\n\n" if i else "") + f"{speaker}: "
+        prefix = (sep if i else "") + f"{speaker}: "
         parts.append(prefix + text)
         start = pos + len(prefix)
         segs.append(Segment(f"{tid}#{i}", tid, i, speaker, text, start, start + len(text)))

@@ -15,7 +15,8 @@ import threading
 import time
 from pathlib import Path
 
-from qdakit import Code, Codebook, Project, Segment, Suggestion, Transcript
+from qdakit import Code, Codebook, Project, Suggestion
+from support import make_transcript
 
 TOKEN = "test-token-0123456789"
 SHOTS = Path(os.environ.get("QDAKIT_SCREENSHOTS", "")) if os.environ.get("QDAKIT_SCREENSHOTS") else None
@@ -32,22 +33,12 @@ TURNS = [
 ]
 
 
-def make_transcript(tid: str, turns: list[tuple[str, str]]) -> tuple[Transcript, list[Segment]]:
-    parts, segs, pos = [], [], 0
-    for i, (speaker, text) in enumerate(turns):
-        prefix = ("\r\n\r\n" if i else "") + f"{speaker}: "
-        parts.append(prefix + text)
-        start = pos + len(prefix)
-        segs.append(Segment(f"{tid}#{i}", tid, i, speaker, text, start, start + len(text)))
-        pos = start + len(text)
-    return Transcript(tid, tid, "".join(parts), source=f"{tid}.txt"), segs
-
-
 def build_project(path: Path) -> Path:
     with Project.create(path) as p:
-        p.add_transcripts([make_transcript("T1", TURNS),
+        p.add_transcripts([make_transcript("T1", TURNS, sep="\r\n\r\n"),
                            make_transcript("T2", [("Interviewer", "Anything else?"),
-                                                  ("Cy", "Evaluation came too late to change anything.")])])
+                                                  ("Cy", "Evaluation came too late to change anything.")],
+                                           sep="\r\n\r\n")])
         p.load_codebook(Codebook([
             Code("Communication", description="How partners share information", inclusion="meetings, email"),
             Code("Balance of resources", description="Money, staff and time"),

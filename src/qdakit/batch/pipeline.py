@@ -40,13 +40,11 @@ Examples
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -57,6 +55,7 @@ from qdakit.batch.chunks import ChunkResult, OnError, _frame, _read, precode_fil
 from qdakit.batch.embedding import _batch_suggester, _ChunkEmbedder, _resolve_embedder
 from qdakit.embed.cache import project_embedder
 from qdakit.errors import CodingError
+from qdakit.io.limits import heap_frozen
 from qdakit.project import Project
 from qdakit.suggest.suggester import CodeSuggester
 
@@ -311,7 +310,7 @@ def run_batch(
               "on_error": on_error, "columns": dict(columns) if columns else None}
     notes: dict[str, None] = {}
     try:
-        with _long_lived_heap_frozen():
+        with heap_frozen():
             for result in runner.map(todo_chunks, work, **kwargs):
                 t_add, s_add, n_pre, n_sugg, problems, failed = store_chunk(project, result, model, on_error)
                 for path in result.paths:  # the checkpoint of failures: a rerun skips them while unchanged
@@ -350,27 +349,6 @@ def file_signature(path: str, options: str = "") -> str:
     except OSError:
         return ""
     return f"{st.st_size}:{st.st_mtime_ns}:{hashlib.sha256(options.encode()).hexdigest()[:12]}"
-
-
-@contextmanager
-def _long_lived_heap_frozen() -> Iterator[None]:
-    """Leave the objects that exist before the run out of garbage collection until it ends.
-
-    Each chunk allocates hundreds of thousands of objects, which trigger full
-    collections; those would scan the whole heap each time (the libraries, the
-    model, the fitted suggester: 250,000 objects and more), though none of it
-    becomes garbage during the run. This took 5% of a re-run whose embeddings
-    are cached. What the run allocates is collected as usual. A heap someone
-    else froze (``gc.freeze`` before forking workers) is left as it is.
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _nothing() -> None:

@@ -24,15 +24,14 @@ A PDF with pages but no text (a scanned image) is refused: qdakit does no OCR.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 
 from qdakit.errors import ImportFormatError
 from qdakit.io.base import ParsedTranscript, SetAside, normalise_newlines
+from qdakit.io.limits import heap_frozen
 from qdakit.io.pdfguard import declared_pages, guarded, next_page, page_layout
 from qdakit.io.text import parse_text
 from qdakit.io.textclean import sanitise
@@ -62,7 +61,7 @@ def _pages(path: Path) -> list[list[_Line]]:
         raise ImportFormatError(f"{path}: the file is empty; nothing to import")
     try:
         # the file is opened here and the PDF never closed by pdfplumber: PDF.close makes every page again
-        with guarded(str(path)), _heap_frozen(), path.open("rb") as stream:
+        with guarded(str(path)), heap_frozen(), path.open("rb") as stream:
             pdf = pdfplumber.open(stream)
             declared_pages(pdf.doc)
             out = []
@@ -85,26 +84,6 @@ def _pages(path: Path) -> list[list[_Line]]:
     except Exception as exc:  # noqa: BLE001 - untrusted input: pdfminer and pdfplumber raise many types
         _refuse(path, exc)  # (MalformedPDFException for a bad box, IndexError ...): each is the file's fault
     raise AssertionError("unreachable")
-
-
-@contextmanager
-def _heap_frozen() -> Iterator[None]:
-    """Keep what existed before the read out of garbage collection while it runs.
-
-    pdfminer allocates an object per character and per token; each full
-    collection this triggers would scan the whole heap of the libraries
-    qdakit has loaded (pandas, scikit-learn, torch ...), which made a 297-page
-    read twice as slow inside qdakit as in a bare interpreter. (The batch
-    pipeline does the same for its run.) A heap someone else froze is left as it is.
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _refuse(path: Path, cause: object) -> None:
