@@ -122,6 +122,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def model_id(self) -> str:
+        """The id embeddings are cached under: the model (default the bundled MiniLM), ``@max_seq_length`` if set."""
         if self._model_id is not None:
             return self._model_id
         base = DEFAULT_MODEL_ID if self.model is None else str(self.model)
@@ -158,6 +159,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
+        """The model's embedding dimension (loads the model)."""
         st = self._load()
         get = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
         return int(get())
