@@ -1,6 +1,7 @@
 # Two entry points that work on a fresh machine with only Python 3.11:
 #   make demo   set up .venv and run the example study end to end
 #   make test   set up .venv, run the checks (import layers, lint, types), build the docs and run the whole test suite
+#               (installing Chromium for the workbench's browser tests where it can)
 #   make check  the checks alone
 #   make docs   the documentation site in site/, built offline and strictly (a warning, broken link or failing
 #               notebook cell fails the build)
@@ -13,7 +14,7 @@ export TRANSFORMERS_OFFLINE := 1
 # Material for MkDocs prints a banner about MkDocs 2.0 on every build; it is news, not a problem with the docs
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test check docs install clean
+.PHONY: demo test check docs install browser clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,7 +38,16 @@ docs: $(STAMP)
 	rm -rf .cache/mkdocs-jupyter  # its cache would show an earlier run of the notebook after the code changed
 	$(VENV)/bin/mkdocs build --strict
 
-test: check docs
+# the workbench's end-to-end tests drive the system Chromium (Playwright cannot download its own here);
+# install it where the machine allows (root with apt-get), else say how; in CI a missing browser fails the tests
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Chromium for the workbench's browser tests (apt-get install chromium)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: no Chromium; the workbench's browser tests will skip (install the chromium package)"; fi; }
+
+test: check docs browser
 	$(PY) -m pytest -q
 
 clean:

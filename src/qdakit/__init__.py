@@ -36,7 +36,7 @@ from qdakit.io.codebook import read_codebook, write_codebook
 from qdakit.io.codings import import_codings
 from qdakit.io.importer import ImportReport, apply_attributes, import_files
 from qdakit.io.segment import read_questions
-from qdakit.model import Code, Codebook, Coding, Segment, Suggestion, Transcript
+from qdakit.model import Code, Codebook, Coding, Decision, Segment, Suggestion, Transcript
 from qdakit.project import Project
 
 if TYPE_CHECKING:  # the heavier steps (scikit-learn, torch, matplotlib) load on first use
@@ -121,6 +121,7 @@ __all__ = [
     "Coding",
     "CodingError",
     "ControlCharacterWarning",
+    "Decision",
     "DuplicateTranscriptError",
     "EmbeddingCache",
     "ExportError",

@@ -26,6 +26,7 @@ __all__ = [
     "Codebook",
     "Coding",
     "Suggestion",
+    "Decision",
     "SuggestionStatus",
     "CodingStatus",
     "utcnow",
@@ -362,3 +363,28 @@ class Suggestion:
     def with_status(self, status: SuggestionStatus, decided_by: str | None) -> Suggestion:
         """A copy with another status and the coder who decided (the suggestion itself is immutable)."""
         return replace(self, status=status, decided_by=decided_by)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One logged decision of a named coder (see :mod:`qdakit.project.decisions`), which can be undone.
+
+    ``kind``: accept, reject, recode, nocode (on suggestions or a turn), code (hand-coding),
+    retract or recode_coding (of the coder's own coding). ``suggestions``: the suggestions it
+    decided; ``coding_made`` / ``coding_retracted``: the coding it made or withdrew;
+    ``reviewed_added``: whether it added a "read, no code applies" mark; ``detail``: the
+    code (and span) in words. ``undone_by``/``undone_at`` are set once it is undone.
+    """
+
+    id: int
+    coder: str
+    kind: str
+    segment_id: str
+    suggestions: tuple[int, ...] = ()
+    coding_made: int | None = None
+    coding_retracted: int | None = None
+    reviewed_added: bool = False
+    detail: str = ""
+    created: datetime = field(default_factory=utcnow)
+    undone_by: str | None = None
+    undone_at: datetime | None = None

@@ -22,11 +22,19 @@ from qdakit.errors import QdakitError
 
 def _register_commands() -> None:
     """Every command module adds its commands to :data:`qdakit.cli.app.app` when imported."""
-    from qdakit.cli import agree_cmds, codebook_cmds, exchange_cmds, project_cmds, report_cmds, suggest_cmds
+    from qdakit.cli import (
+        agree_cmds,
+        codebook_cmds,
+        exchange_cmds,
+        project_cmds,
+        report_cmds,
+        serve_cmd,
+        suggest_cmds,
+    )
     from qdakit.cli.batch import register as register_batch
     from qdakit.cli.themes import register as register_themes
 
-    del agree_cmds, codebook_cmds, exchange_cmds, project_cmds, report_cmds, suggest_cmds  # imported for their commands
+    del agree_cmds, codebook_cmds, exchange_cmds, project_cmds, report_cmds, serve_cmd, suggest_cmds  # their commands
     register_themes(app)
     register_batch(app)
 

@@ -17,6 +17,7 @@ from qdakit.cli.common import (
     console,
     err,
 )
+from qdakit.errors import CodingError
 
 
 @app.command()
@@ -120,7 +121,6 @@ def _verdicts(project, device: str, model: str | None, params: dict):  # noqa: A
     import pandas as pd
 
     from qdakit.analysis.machine import machine_vs_humans
-    from qdakit.errors import CodingError
     from qdakit.suggest.precode import default_embedder, named_embedder
 
     with _open(project) as p, warnings.catch_warnings():
@@ -279,23 +279,19 @@ def review(
                              choices=["a", "r", "c", "n", "s", "q"], default="s", console=console)
             if key == "q":
                 break
-            if key == "a":
-                p.accept(int(r.id), coder)
-            elif key == "r":
-                p.reject(int(r.id), coder)
-            elif key == "c":
+            if key == "c":
                 for i, name in enumerate(names, start=1):
                     console.print(f"  {i:2d} {escape(name)}")
                 pick = Prompt.ask("code number", choices=[str(i) for i in range(1, len(names) + 1)],
                                   console=console)
-                with p.transaction():
-                    p.reject(int(r.id), coder)
-                    p.code(r.segment_id, names[int(pick) - 1], coder, memo=f"recoded suggestion {r.id}")
-            elif key == "n":
-                with p.transaction():
-                    for sid in pending.loc[pending["segment_id"] == r.segment_id, "id"]:
-                        p.reject(int(sid), coder)
-                    p.mark_reviewed([r.segment_id], coder)
+            action = {"a": "accept", "r": "reject", "c": "recode", "n": "nocode"}.get(key)
+            if action is not None:
+                try:  # logged like a workbench decision, so `qdakit serve` can undo it
+                    p.decide(int(r.id), action, coder, code=names[int(pick) - 1] if key == "c" else None)
+                except CodingError as exc:  # another reviewer decided it meanwhile: say so, go on
+                    console.print(f"[yellow]{escape(str(exc))}[/yellow]")
+                    continue
+            if key == "n":
                 settled.add(r.segment_id)
             if key != "s":
                 decided += 1

@@ -45,17 +45,19 @@ from qdakit.model import (
 )
 from qdakit.project import guard, store
 from qdakit.project.coders import CoderRecords
+from qdakit.project.decisions import DecisionLog
 from qdakit.project.store import _sha, _ts
 from qdakit.project.suggestions import SuggestionStore
 
 __all__ = ["Project"]
 
 
-class Project(SuggestionStore, CoderRecords):
+class Project(SuggestionStore, CoderRecords, DecisionLog):
     """Open a project with :meth:`create` or :meth:`open`, not the constructor.
 
     Machine suggestions and the pre-coding checkpoints are read and written through the methods of
-    :class:`~qdakit.project.suggestions.SuggestionStore`.
+    :class:`~qdakit.project.suggestions.SuggestionStore`; the logged, undoable decisions of coders
+    (the workbench and ``qdakit review``) through :class:`~qdakit.project.decisions.DecisionLog`.
     """
 
     def __init__(self, path: Path, con: sqlite3.Connection) -> None:
@@ -229,6 +231,14 @@ class Project(SuggestionStore, CoderRecords):
         for row in self._con.execute(sql + " ORDER BY t.position, s.idx", params):
             yield _segment(row)
 
+    def neighbours(self, segment_id: str, before: int = 2, after: int = 1) -> tuple[list[Segment], list[Segment]]:
+        """The ``before`` segments just before ``segment_id`` in its transcript and the ``after`` just after it."""
+        seg = self.segment(segment_id)
+        rows = self._con.execute("SELECT * FROM segments WHERE transcript_id = ? AND idx BETWEEN ? AND ? ORDER BY idx",
+                                 (seg.transcript_id, seg.index - before, seg.index + after)).fetchall()
+        found = [_segment(r) for r in rows]
+        return [s for s in found if s.index < seg.index], [s for s in found if s.index > seg.index]
+
     def segments(self, transcript_id: str | None = None) -> pd.DataFrame:
         """One row per segment with its attributes resolved.
 
@@ -251,8 +261,11 @@ class Project(SuggestionStore, CoderRecords):
         legend = {r[0]: set(json.loads(r[1])) for r in self._con.execute(
             "SELECT transcript_id, researchers FROM import_audits")}
         records = []
+        t_attrs: dict[str, dict[str, str]] = {}  # each transcript's attributes parsed once, not once per segment
         for r in rows:
-            attrs = dict(json.loads(r["t_attrs"]))
+            if r["transcript_id"] not in t_attrs:
+                t_attrs[r["transcript_id"]] = json.loads(r["t_attrs"])
+            attrs = dict(t_attrs[r["transcript_id"]])
             own: dict[str, str] = {}  # the speaker's own rows win over the transcript's for role
             if r["participant"] is not None:
                 own = pattrs.get((r["participant"], ""), {}) | pattrs.get((r["participant"], r["transcript_id"]), {})

@@ -31,7 +31,7 @@ from qdakit.project.guard import PROTECT_STEP, verify
 
 __all__ = ["SCHEMA_VERSION", "connect", "use_wal", "open_checked", "initialise", "check_version", "transaction"]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: statements taking a project from version N to N + 1, applied on open
 _MIGRATIONS: dict[int, list[str]] = {
@@ -80,6 +80,32 @@ _MIGRATIONS: dict[int, list[str]] = {
         # in place, and every statement here stays safe to run twice)
         "CREATE TABLE IF NOT EXISTS superseded_suggestions (suggestion_id INTEGER PRIMARY KEY "
         "REFERENCES suggestions(id), model TEXT NOT NULL, superseded_at TEXT NOT NULL)",
+    ],
+    # --- step 6: the browser workbench (issue 29): a log of coders' decisions that can be undone,
+    # the history of undone "no code applies" marks, codebook edits by name, anonymisation choices
+    6: [
+        # one row per decision a coder made in the workbench or `qdakit review` (accept, reject, recode,
+        # nocode, code, retract, recode_coding); undo marks the row undone and reverses its effect
+        # (a coding made is retracted, a coding retracted is restored as a new coding, suggestions go
+        # back to pending): nothing is deleted
+        "CREATE TABLE IF NOT EXISTS decisions (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "coder TEXT NOT NULL CHECK (length(trim(coder)) > 0), kind TEXT NOT NULL, "
+        "segment_id TEXT NOT NULL REFERENCES segments(id), suggestions TEXT NOT NULL DEFAULT '[]', "
+        "coding_made INTEGER REFERENCES codings(id), coding_retracted INTEGER REFERENCES codings(id), "
+        "reviewed_added INTEGER NOT NULL DEFAULT 0, detail TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, "
+        "undone_by TEXT, undone_at TEXT)",
+        "CREATE INDEX IF NOT EXISTS decisions_coder ON decisions(coder, id)",
+        # a "read, no code applies" mark withdrawn by an undo: moved here, kept with who undid it
+        "CREATE TABLE IF NOT EXISTS reviewed_undone (segment_id TEXT NOT NULL, coder TEXT NOT NULL, "
+        "created TEXT NOT NULL, undone_by TEXT NOT NULL, undone_at TEXT NOT NULL)",
+        # what a named coder changed in the codebook (add, edit, rename, move, merge), as JSON detail
+        "CREATE TABLE IF NOT EXISTS codebook_changes (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "coder TEXT NOT NULL CHECK (length(trim(coder)) > 0), action TEXT NOT NULL, code_guid TEXT, "
+        "detail TEXT NOT NULL DEFAULT '{}', created TEXT NOT NULL)",
+        # a human's keep-or-replace choice for a name the anonymiser found (term as it appears, its kind)
+        "CREATE TABLE IF NOT EXISTS anonymise_choices (term TEXT NOT NULL, kind TEXT NOT NULL DEFAULT '', "
+        "choice TEXT NOT NULL CHECK (choice IN ('keep', 'replace')), replacement TEXT NOT NULL DEFAULT '', "
+        "coder TEXT NOT NULL CHECK (length(trim(coder)) > 0), created TEXT NOT NULL, PRIMARY KEY (term))",
     ],
 }
 

@@ -1,0 +1,149 @@
+"""The workbench's routes through Starlette's test client: token, hosts, CSRF, escaping, and each write."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from qdakit import Project
+from workbench_support import TOKEN, TURNS, login
+
+PAGES = ["/transcripts", "/transcripts/T1", "/review", "/codebook", "/agreement", "/anonymise",
+         "/static/workbench.css", "/static/transcript.js"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_route_needs_the_token(client, path) -> None:
+    c, _ = client
+    r = c.get(path, follow_redirects=False)
+    assert r.status_code == 403 and "token" in r.text
+    r = c.get(path, headers={"cookie": "qdakit_token_1=wrong"}, follow_redirects=False)
+    assert r.status_code == 403
+    r = c.get(f"{path}?token=wrong", follow_redirects=False)
+    assert r.status_code == 403
+
+
+def test_the_token_becomes_a_strict_cookie_and_leaves_the_url(client) -> None:
+    c, _ = client
+    r = c.get(f"/transcripts?token={TOKEN}&others=1", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/transcripts?others=1"
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and TOKEN in cookie
+    assert c.get("/transcripts").status_code == 200  # the cookie alone now
+
+
+def test_another_host_is_refused(client) -> None:
+    c, _ = client
+    login(c)
+    assert c.get("/transcripts", headers={"host": "evil.example:80"}).status_code == 403
+
+
+def test_strict_headers_on_every_page(client) -> None:
+    c, _ = client
+    login(c)
+    r = c.get("/transcripts/T1")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "default-src 'none'" in csp
+    assert r.headers["x-frame-options"] == "DENY" and r.headers["referrer-policy"] == "same-origin"
+    assert "<script>" not in re.sub(r'<script type="module" src="/static/[a-z]+\.js"></script>', "", r.text)
+
+
+def test_changes_need_the_csrf_token_and_the_same_origin(client, project_path) -> None:
+    c, project = client
+    csrf = login(c)
+    body = {"segment_id": "T1#1", "code": "Communication"}
+    assert c.post("/api/code", json=body).status_code == 403
+    assert c.post("/api/code", json=body, headers={"X-CSRF-Token": "0" * 64}).status_code == 403
+    assert c.post("/api/code", json=body, headers={"X-CSRF-Token": csrf,
+                                                   "Origin": "http://evil.example"}).status_code == 403
+    assert c.post("/review/decide", data={"suggestion_id": "1", "action": "accept"}).status_code == 403
+    assert project.codings(coder="JR").empty and project.suggestions(status="accepted").empty
+    r = c.post("/api/code", json=body, headers={"X-CSRF-Token": csrf, "Origin": "http://testserver"})
+    assert r.status_code == 200 and project.codings(coder="JR")["code"].tolist() == ["Communication"]
+
+
+def test_markup_in_text_code_names_and_coder_names_is_escaped(client) -> None:
+    c, _ = client
+    login(c)
+    page = c.get("/transcripts/T1?others=1").text + c.get("/transcripts/T2?others=1").text
+    assert "<script>window.pwned" not in page and "<img src=x" not in page and 'href="javascript:' not in page
+    assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in page
+    assert "&lt;b&gt;Evaluation&lt;/b&gt;" in page and "<b>Evaluation</b>" not in page
+    assert "SM&lt;script&gt;" in page
+    review = c.get("/review").text
+    assert "<script>x</script>" not in review and "&lt;script&gt;x&lt;/script&gt;" in review
+
+
+def test_the_transcript_page_carries_exact_offsets(client, project_path) -> None:
+    c, project = client
+    login(c)
+    page = c.get("/transcripts/T1").text
+    text = project.transcript("T1").text
+    for m in re.finditer(r'<span class="p[^"]*" data-o="(\d+)"[^>]*>([^<]*)</span>', page):
+        start, shown = int(m.group(1)), m.group(2)
+        import html
+
+        shown = html.unescape(shown)
+        assert text[start:start + len(shown)] == shown  # every piece is the transcript at its offset
+    assert page.count('data-cr="1"') == 2  # the two CRs of turn 2 are their own empty pieces
+
+
+def test_code_a_span_then_undo_through_the_api(client) -> None:
+    c, project = client
+    csrf = login(c)
+    seg = project.segment("T1#1")
+    start = seg.start + TURNS[1][1].index("👍🏽")
+    r = c.post("/api/code", json={"segment_id": "T1#1", "code": "communication", "start": start,
+                                  "end": start + 2}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200, r.text
+    data = r.json()
+    coding = project.codings(coder="JR").iloc[0]
+    assert (coding["code"], coding["start"], coding["end"]) == ("Communication", start, start + 2)
+    assert project.transcript("T1").text[start:start + 2] == "👍🏽"
+    assert 'data-seg="T1#1"' in data["turn_html"] and "Communication" in data["turn_html"]
+    r = c.post("/api/undo", json={}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200 and project.codings(coder="JR").empty
+    r = c.post("/api/undo", json={}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 409 and "no decision left" in r.json()["error"]
+
+
+def test_an_unknown_code_is_refused_unless_created(client) -> None:
+    c, project = client
+    csrf = login(c)
+    r = c.post("/api/code", json={"segment_id": "T1#1", "code": "Trust"}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 409 and "Create" in r.json()["error"]
+    assert project.codings(coder="JR").empty
+
+
+def test_review_decisions_undo_and_a_collision(client, project_path) -> None:
+    c, project = client
+    csrf = login(c)
+    page = c.get("/review").text
+    first = int(re.search(r'data-suggestion="(\d+)"', page).group(1))
+    assert project.suggestion(first).score == 0.91  # best first
+    r = c.post("/review/decide", data={"csrf": csrf, "suggestion_id": str(first), "action": "accept",
+                                       "order": "best"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert project.suggestion(first).status == "accepted"
+    page = c.get(r.headers["location"]).text
+    assert "Saved: accept Communication" in page
+    second = int(re.search(r'data-suggestion="(\d+)"', page).group(1))
+    with Project.open(project_path) as other:  # another coder decides it first
+        other.decide(second, "reject", "SM")
+    r = c.post("/review/decide", data={"csrf": csrf, "suggestion_id": str(second), "action": "accept"})
+    assert r.status_code == 409 and "already rejected by SM" in r.text
+    r = c.post("/review/undo", data={"csrf": csrf}, follow_redirects=False)
+    assert r.status_code == 303 and project.suggestion(first).status == "pending"
+    assert f'data-suggestion="{first}"' in c.get(r.headers["location"]).text  # the undone one comes back first
+    assert project.codings(coder="JR").empty
+
+
+def test_every_page_renders(client) -> None:
+    c, _ = client
+    login(c)
+    for path in PAGES[:5]:
+        r = c.get(path)
+        assert r.status_code == 200, (path, r.text[:500])
+        assert 'coding as <strong id="coder-name">JR</strong>' in r.text
+    assert c.get("/transcripts/nope").status_code == 404
