@@ -1,8 +1,12 @@
 """Benchmark: import real transcripts (PDF, RTF, Danish Word) and the example study, and audit them.
 
 For every file: characters of text, share in segments, share in non-speech
-spans by kind, unresolved share, segments, speakers, suspected merged turns
-(a label pattern inside a segment) and MB/s, then totals. Beside the readers,
+spans by kind, unresolved share, segments, speakers, segments with a suspected
+merged turn (``merged``), turns split by the known-speaker rule (``split``: a
+known speaker's label typed unlike the file's others, ``[20:12] PARTICIPANT 2.``),
+suspected merges the audit reports (``susp``: label-like lines of the
+transcript's speakers inside a segment, each listed below the table) and MB/s,
+then totals and a table per folder. Beside the readers,
 a named baseline is measured in the same run on the same extracted text:
 ``naive``, a turn starts at any ``Name:`` line (with an optional ``[time]``)
 and text before the first label is dropped, as a first script (or qdakit
@@ -16,7 +20,8 @@ Usage: python benchmarks/import_real.py [--quick] [--data DIR] [--sample N]
 ``--quick`` reads the smallest file of each folder (< 1 minute). ``--sample N``
 then prints N random segments (seed 15) from the three real folders, each
 with the text before it, for checking speaker attribution by hand.
-Ends with ``RESULT coverage=... merged_turns=... unresolved_share=... mb_per_s=...``.
+Ends with ``RESULT coverage=... merged_turns=... known_splits=... suspected_merges=... unresolved_share=...
+mb_per_s=...``.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import argparse
 import re
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from qdakit.io import TRANSCRIPT_SUFFIXES, read_transcripts
@@ -78,9 +83,11 @@ def main() -> None:
     pool: list[tuple[str, str, str, object]] = []  # folder, text before, transcript text, segment
     totals: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
+    per_folder: dict[str, Counter[str]] = defaultdict(Counter)
     seconds = mbytes = 0.0
     header = (f"{'folder':9} {'file':34} {'chars':>7} {'in seg':>7} {'non-sp':>7} {'unres':>6} {'segs':>5} "
-              f"{'spk':>4} {'merged':>6} {'s/MB':>6} | {'naive cov':>9} {'naive merged':>12} | non-speech by kind")
+              f"{'spk':>4} {'merged':>6} {'split':>5} {'susp':>4} {'s/MB':>6} | {'naive cov':>9} {'naive merged':>12} "
+              "| non-speech by kind")
     print(header)
     print("-" * len(header))
     for folder, f in files(args.data, args.quick):
@@ -103,10 +110,14 @@ def main() -> None:
             naive_cov = kept / a.characters if a.characters else 1.0
             print(f"{folder:9} {f.name[:34]:34} {a.characters:7d} {a.in_segments / a.characters:7.3f} "
                   f"{ns / a.characters:7.3f} {a.unresolved_share:6.3f} {a.segments:5d} {len(a.speakers):4d} "
-                  f"{len(a.merged_turns):6d} {dt / mb:6.2f} | {naive_cov:9.3f} {base_merged:12d} | "
+                  f"{len(a.merged_turns):6d} {len(a.known_splits):5d} {len(a.merges):4d} {dt / mb:6.2f} | "
+                  f"{naive_cov:9.3f} {base_merged:12d} | "
                   + " ".join(f"{_SHORT.get(k, k)} {v / a.characters:.3f}" for k, v in sorted(a.non_speech.items())))
             totals.update(chars=a.characters, seg=a.in_segments, ns=ns, unres=a.unresolved, segs=a.segments,
-                          merged=len(a.merged_turns), naive_kept=kept, naive_merged=base_merged)
+                          merged=len(a.merged_turns), naive_kept=kept, naive_merged=base_merged,
+                          splits=len(a.known_splits), merges=len(a.merges))
+            per_folder[folder].update(files=1, segs=a.segments, splits=len(a.known_splits), merges=len(a.merges),
+                                      flagged=len(a.flagged_speakers))
             kinds.update(a.non_speech)
             if a.coverage < 1.0:
                 totals["files_below_full"] += 1
@@ -121,6 +132,17 @@ def main() -> None:
     print("non-speech by kind (share of characters): "
           + ", ".join(f"{k} {v / chars:.4f}" for k, v in sorted(kinds.items()) if v))
     print(f"baseline naive: coverage {totals['naive_kept'] / chars:.3f}, merged turns {totals['naive_merged']}")
+    print(f"known-speaker rule: {totals['splits']} turns split; audit: {totals['merges']} suspected merges")
+    print(f"\n{'folder':9} {'files':>5} {'segments':>8} {'split by known-speaker rule':>27} "
+          f"{'suspected merges':>16} {'flagged speakers':>16}")
+    for folder, c in per_folder.items():
+        print(f"{folder:9} {c['files']:5d} {c['segs']:8d} {c['splits']:27d} {c['merges']:16d} {c['flagged']:16d}")
+    print()
+    for a in rows:
+        for k in a.known_splits:
+            print(f"split: {a.transcript}, line {k['line']}: {k['speaker']!r} {k['text']!r}")
+        for m in a.merges:
+            print(f"suspected merge: {m['segment']}, line {m['line']}: {m['text']!r}")
     flagged = [(a.transcript, s, why) for a in rows for s, why in a.flagged_speakers.items()]
     for name, speaker, why in flagged:
         print(f"flagged speaker: {name}: {speaker!r} ({why})")
@@ -136,7 +158,8 @@ def main() -> None:
             print("   BEFORE: ..." + before.replace("\n", " | "))
             print(f"   SEGMENT: {s.text[:160]!r}")  # type: ignore[attr-defined]
     mb_per_s = mbytes / seconds if seconds else float("nan")
-    print(f"RESULT coverage={coverage:.4f} merged_turns={totals['merged']} "
+    print(f"RESULT coverage={coverage:.4f} merged_turns={totals['merged']} known_splits={totals['splits']} "
+          f"suspected_merges={totals['merges']} "
           f"unresolved_share={totals['unres'] / chars:.4f} mb_per_s={mb_per_s:.3f} "
           f"naive_coverage={totals['naive_kept'] / chars:.4f} naive_merged_turns={totals['naive_merged']}")
 

@@ -43,7 +43,8 @@ def test_import_prints_the_audit_and_status_lists_warnings(tmp_path):
     proj = tmp_path / "p.qdakit"
     clean = tmp_path / "clean.txt"
     clean.write_text("Interview 2\n\nInterviewer: How do partners talk?\nAnn: We meet every month.\n"
-                     "Interviewer: And?\nAnn: We also email each other a lot.\n")
+                     "Interviewer: And?\nAnn: We also email each other a lot.\n"
+                     "Interviewer: Thanks.\nAnn: You are welcome.\n")  # 3 turns each: a speaker in fewer is flagged
     assert runner.invoke(app, ["init", str(proj)]).exit_code == 0
     r = runner.invoke(app, ["import", str(clean), str(FIXTURES / "messy_da.docx"), "-p", str(proj)])
     assert r.exit_code == 0, r.output
@@ -53,3 +54,21 @@ def test_import_prints_the_audit_and_status_lists_warnings(tmp_path):
     assert r.exit_code == 0, r.output
     flagged = r.output[r.output.index("Transcripts with import warnings"):]
     assert "messy_da" in flagged and "clean" not in flagged
+
+
+def test_import_counts_suspected_merges_check_lists_them_and_status_names_the_transcript(tmp_path):
+    proj = tmp_path / "p.qdakit"
+    t = tmp_path / "fg.txt"
+    t.write_text("[00:05] MODERATOR: Welcome. Let me ask the group.\nANN? Your turn first.\n"
+                 "[00:09] ANN: Thanks.\n[00:12] MODERATOR: Bob?\n[00:14] BOB: Agreed.\n[00:20] MODERATOR: Good.\n"
+                 "[00:25] ANN: Yes.\n[00:30] BOB: Fine.\n[00:35] ANN: Bye.\n[00:40] BOB: Bye.\n")
+    assert runner.invoke(app, ["init", str(proj)]).exit_code == 0
+    r = runner.invoke(app, ["import", str(t), "-p", str(proj)])
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert "Suspected merged turns: 1 (every segment searched); split by the known-speaker rule: 0." in out
+    r = runner.invoke(app, ["import", "--check", str(t)])
+    out = " ".join(r.output.split())
+    assert "suspected merged turns: 1 fg#0, line 2 (character 50): 'ANN? Your turn first.'" in out
+    r = runner.invoke(app, ["status", "-p", str(proj)])
+    assert "Suspected merged turns in: fg (1)" in " ".join(r.output.split())

@@ -66,8 +66,9 @@ def init(
 
 @app.command("import")
 def import_cmd(
-    paths: Annotated[list[Path], typer.Argument(help="Transcript files or folders (.txt .md .vtt .srt .docx .pdf "
-                                                     ".rtf; .csv/.xlsx of segments when named).")],
+    paths: Annotated[Optional[list[Path]], typer.Argument(
+        help="Transcript files or folders (.txt .md .vtt .srt .docx .pdf .rtf; .csv/.xlsx of segments when "
+             "named).", show_default=False)] = None,
     project: ProjectOpt = DEFAULT_PROJECT,
     attributes: Annotated[Optional[list[Path]], typer.Option(
         "--attributes", "-a", help="Participants CSV/Excel: participant,speaker,transcript,<attributes>. "
@@ -91,6 +92,9 @@ def import_cmd(
                                "checked), or force 'codepoints', 'codepoints-lf', 'utf16', 'utf16-lf'.")] = "auto",
     check: Annotated[bool, typer.Option(
         "--check", help="Dry run: read and audit the files, print the full audit, write nothing.")] = False,
+    resplit: Annotated[Optional[str], typer.Option(
+        "--resplit", metavar="TRANSCRIPT", help="Cut a transcript already in the project again with the current "
+        "rules (from its source file); refused, changing nothing, when codings rest on it.")] = None,
 ) -> None:
     """Import transcripts, all or nothing: if one file fails, nothing is imported.
 
@@ -99,12 +103,21 @@ def import_cmd(
     source, how its selection positions were counted and how well they align.
     Each transcript's import audit (segments, speakers, unresolved text,
     suspected merged turns, non-speech, language) is printed and stored;
-    --check prints it in full and writes nothing.
+    --check prints it in full and writes nothing. --resplit TRANSCRIPT cuts a
+    transcript already imported again with the current rules, only if no
+    human coding rests on it (otherwise it says how many would have to move).
     """
     if by not in ("turn", "paragraph"):
         raise typer.BadParameter("use 'turn' or 'paragraph'", param_hint="--by")
     if refi_offsets != "auto" and refi_offsets not in SCHEMES:
         raise typer.BadParameter(f"use auto, {', '.join(SCHEMES)}", param_hint="--refi-offsets")
+    if resplit is not None:
+        if paths:
+            raise typer.BadParameter("give either files to import or --resplit TRANSCRIPT", param_hint="--resplit")
+        _resplit(project, resplit, by, encoding)
+        return
+    if not paths:
+        raise typer.BadParameter("give the transcript files or folders to import", param_hint="PATHS")
     columns = table_options(text_column, speaker_column, transcript_column, skip_empty)
     if check:
         for f in (p for p in paths if p.suffix.lower() == ".qdpx"):
@@ -156,6 +169,23 @@ def import_cmd(
                       "this import (apply later with `qdakit attributes FILE`).[/dim]")
     for w in report.warnings:
         console.print(f"  [yellow]warning: {w}[/yellow]")
+
+
+def _resplit(project: Path, transcript: str, by: str, encoding: str | None) -> None:
+    """``qdakit import --resplit TRANSCRIPT``: re-cut one transcript, or refuse and change nothing."""
+    from qdakit.io.resplit import resplit_transcript
+
+    with _open(project) as p:
+        r = resplit_transcript(p, transcript, segment_by=by, encoding=encoding)  # type: ignore[arg-type]
+    console.print(f"Re-split [bold]{r.transcript}[/bold]: {r.before} segments before, {r.after} now; "
+                  f"{len(r.changed)} old segment(s) changed" + (f" ({', '.join(r.changed[:8])}"
+                                                               f"{', ...' if len(r.changed) > 8 else ''})"
+                                                               if r.changed else "") + ".", highlight=False)
+    if r.dropped:
+        console.print("  Machine output on the old segments was dropped (run it again): "
+                      + ", ".join(f"{n} {what}" for what, n in r.dropped.items()) + ".", highlight=False)
+    if r.audit is not None:
+        print_audit_summary({r.transcript: r.audit})
 
 
 @app.command("attributes")

@@ -3,10 +3,14 @@
 :func:`audit_transcript` checks the coverage invariant (every non-blank
 character of the transcript text lies in exactly one segment or in a recorded
 non-speech span, and what a reader set aside is listed) and reports, per
-file: segments, speakers (flagging those seen once, longer than four words or
-bracketed), unresolved text (segments with no speaker), segments that contain
-a label-like line (likely merged turns), non-speech text by kind, and the
-detected language. :class:`ImportAudit` is stored with each transcript.
+file: segments, speakers (flagging those seen in fewer than 3 turns, outside
+the file's legend, longer than four words or bracketed, with their segments),
+unresolved text (segments with no speaker), every line inside a segment that
+starts like a turn of one of the transcript's speakers (suspected merged
+turns, with position and text: the audit searches every segment, so "0" means
+it looked and found none), the lines the known-speaker rule split, non-speech
+text by kind, and the detected language. :class:`ImportAudit` is stored with
+each transcript.
 """
 
 from __future__ import annotations
@@ -17,16 +21,19 @@ import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
 from qdakit.io.base import ParsedTranscript
-from qdakit.io.labels import _BARE, match_label
+from qdakit.io.labels import _BARE, label_like, match_label
 from qdakit.model import Segment
 
 __all__ = ["ImportAudit", "audit_transcript", "coverage_of", "detect_language", "CoverageError",
            "model_covers", "language_warning"]
 
+_FEW_TURNS = 3  # a speaker seen in fewer turns is flagged
+_LISTED = 10  # segments listed per flagged speaker
 _MERGE_TIME = re.compile(r"^[ \t]*(?:\[\d{1,3}(?::\d{1,2}){1,2}\]|\*?\d{1,3}(?::\d{1,2}){1,2}[ \t]*=)")
 
 
@@ -53,6 +60,11 @@ class ImportAudit:
     language: str | None = None
     language_score: float | None = None
     warnings: list[str] = field(default_factory=list)
+    # each suspected merge: {"segment", "offset", "line", "speaker", "text"} (the label-like line)
+    merges: list[dict[str, Any]] = field(default_factory=list)
+    # each line the known-speaker rule split: {"offset", "line", "speaker", "text"}
+    known_splits: list[dict[str, Any]] = field(default_factory=list)
+    flagged_turns: dict[str, list[str]] = field(default_factory=dict)  # flagged speaker -> its segments
 
     @property
     def coverage(self) -> float:
@@ -73,7 +85,8 @@ class ImportAudit:
         """One line: segments, speakers, unresolved share, merged turns, language, warnings."""
         ns = ", ".join(f"{k} {v}" for k, v in sorted(self.non_speech.items()) if v)
         return (f"{self.transcript}: {self.segments} segments, {len(self.speakers)} speakers, "
-                f"unresolved {self.unresolved_share:.1%}, {len(self.merged_turns)} suspected merged turns, "
+                f"unresolved {self.unresolved_share:.1%}, {len(self.merges or self.merged_turns)} suspected merged "
+                f"turns, {len(self.known_splits)} split by the known-speaker rule, "
                 f"non-speech chars: {ns or 'none'}, language {self.language or '?'}"
                 + (f"; {len(self.warnings)} warning(s)" if self.warnings else ""))
 
@@ -92,6 +105,16 @@ class ImportAudit:
             out.append(f"  inside segments, marked {kind}: {n} chars")
         out.append(f"  language: {self.language or 'unknown'}"
                    + (f" (score {self.language_score:.2f})" if self.language_score is not None else ""))
+        out.append(f"  suspected merged turns: {len(self.merges)}"
+                   + ("" if self.merges else " (every segment searched for label-like lines of "
+                      + (", ".join(sorted(set(self.speakers) | set(self.legend))) or "no speaker") + ")"))
+        out += [f"    {m['segment']}, line {m['line']} (character {m['offset']}): {m['text']!r}" for m in self.merges]
+        out.append(f"  split by the known-speaker rule: {len(self.known_splits)}")
+        out += [f"    line {k['line']} (character {k['offset']}), {k['speaker']}: {k['text']!r}"
+                for k in self.known_splits]
+        for name, why in sorted(self.flagged_speakers.items()):
+            turns = self.flagged_turns.get(name, [])
+            out.append(f"  flagged speaker {name!r}: {why}" + (f"; segments {', '.join(turns)}" if turns else ""))
         out += [f"  WARNING: {w}" for w in self.warnings]
         return "\n".join(out)
 
@@ -163,13 +186,18 @@ def audit_transcript(parsed: ParsedTranscript, segments: Sequence[Segment], *,
     in_segments = int((seg & ~blank).sum())
     unresolved = sum(sum(not c.isspace() for c in s.text) for s in segments if s.speaker is None)
     speakers = Counter(s.speaker for s in segments if s.speaker)
+    turns = Counter(t.speaker for t in parsed.turns if t.speaker)
+    flagged = flag_speakers(turns, _bracketed(parsed, segments), legend=parsed.legend)
+    merges = suspected_merges(text, segments, set(speakers) | set(parsed.legend),
+                              turn_starts={t.start for t in parsed.turns})
     audit = ImportAudit(
         transcript=parsed.name, source=parsed.source,
         characters=int((~blank).sum()) + set_aside_chars, in_segments=in_segments, unresolved=unresolved,
         non_speech={k: v for k, v in non_speech.items() if v}, inside_segments={k: v for k, v in inside.items() if v},
-        segments=len(segments), speakers=dict(speakers),
-        flagged_speakers=flag_speakers(speakers, _bracketed(parsed, segments)),
-        merged_turns=suspected_merged_turns(segments, set(speakers)), legend=dict(parsed.legend),
+        segments=len(segments), speakers=dict(speakers), flagged_speakers=flagged,
+        merged_turns=list(dict.fromkeys(m["segment"] for m in merges)), legend=dict(parsed.legend),
+        merges=merges, known_splits=[_split_record(text, offset, segments) for offset in parsed.known_splits],
+        flagged_turns={name: [s.id for s in segments if s.speaker == name][:_LISTED] for name in flagged},
     )
     if language:
         audit.language, audit.language_score = detect_language(" ".join(s.text for s in segments))
@@ -177,12 +205,16 @@ def audit_transcript(parsed: ParsedTranscript, segments: Sequence[Segment], *,
     return audit
 
 
-def flag_speakers(speakers: Counter[str], bracketed: Collection[str] = ()) -> dict[str, str]:
-    """Speakers worth a look: seen once, longer than four words, or labelled in brackets (``[Ann] ...``,
-    where a stage direction such as ``[Alle griner] Ja`` can pass for a speaker)."""
+def flag_speakers(turns: Counter[str], bracketed: Collection[str] = (), *,
+                  legend: Collection[str] = ()) -> dict[str, str]:
+    """Speakers worth a look: seen in fewer than 3 turns, not in the file's legend (when it has one),
+    longer than four words, or labelled in brackets (``[Ann] ...``, where a stage direction such as
+    ``[Alle griner] Ja`` can pass for a speaker)."""
     out = {}
-    for name, n in speakers.items():
-        why = [w for w, bad in (("seen once", n == 1), ("longer than four words", len(name.split()) > 4),
+    for name, n in turns.items():
+        why = [w for w, bad in (("seen once" if n == 1 else f"seen in {n} turns", n < _FEW_TURNS),
+                                ("not in the legend", bool(legend) and name not in legend),
+                                ("longer than four words", len(name.split()) > 4),
                                 ("bracketed", name[:1] in "[(" or name in bracketed)) if bad]
         if why:
             out[name] = ", ".join(why)
@@ -202,20 +234,62 @@ def _bracketed(parsed: ParsedTranscript, segments: Sequence[Segment]) -> set[str
     return out
 
 
-def suspected_merged_turns(segments: Sequence[Segment], speakers: set[str]) -> list[str]:
-    """Ids of segments with a line inside them (not the first) that starts like a turn:
-    a known speaker's label, or a timestamp followed by a label."""
-    out = []
+def suspected_merges(text: str, segments: Sequence[Segment], speakers: Collection[str], *,
+                     turn_starts: Collection[int] | None = None) -> list[dict[str, Any]]:
+    """Every line inside a segment (at a line start, not the first line) that starts like a turn.
+
+    With ``turn_starts`` (where each turn's text starts), the first line of a
+    segment that does not start a turn (a paragraph segment, ``--by paragraph``)
+    is searched too: a label after a paragraph break is inside its turn.
+
+    A turn of any of ``speakers`` (the transcript's speakers and legend codes)
+    in any form :func:`~qdakit.io.labels.label_like` knows, with a mark after the
+    name (``PARTICIPANT 33?``, ``I1.``), or a time before it, or nothing else on
+    the line; or a timestamp followed by any label (an unknown speaker's turn).
+    Each is ``{"segment", "offset", "line", "speaker", "text"}``: the segment id,
+    where the line starts in the transcript text (character and 1-based line),
+    the speaker it names and the line (80 characters at most).
+    """
+    known = frozenset(speakers)
+    out: list[dict[str, Any]] = []
     for s in segments:
-        for line in s.text.split("\n")[1:]:
-            label = match_label(line)
-            bare = _BARE.match(line)
-            if label is not None and (label.name in speakers or label.time is not None) or (
-                    bare and bare["name"].strip() in speakers) or (
-                    _MERGE_TIME.match(line) and match_label(_MERGE_TIME.sub("", line, count=1).lstrip() + " ")):
-                out.append(s.id)
-                break
+        pos = s.start
+        for k, line in enumerate(s.text.split("\n")):
+            offset, pos = pos, pos + len(line) + 1
+            if k == 0 and (turn_starts is None or s.start in turn_starts):
+                continue
+            name = _label_like_name(line, known)
+            if name is not None:
+                out.append({"segment": s.id, "offset": offset, "line": text.count("\n", 0, offset) + 1,
+                            "speaker": name, "text": line.strip()[:80]})
     return out
+
+
+def _label_like_name(line: str, known: frozenset[str]) -> str | None:
+    """The speaker a line inside a segment starts like a turn of, or None."""
+    like = label_like(line, known)
+    if like is not None and (like.mark or like.time_span is not None or not like.rest):
+        return like.name
+    label = match_label(line)
+    if label is not None and (label.name in known or label.time is not None):
+        return label.name or "?"
+    bare = _BARE.match(line)
+    if bare and bare["name"].strip() in known:
+        return bare["name"].strip()
+    if _MERGE_TIME.match(line):
+        rest = match_label(_MERGE_TIME.sub("", line, count=1).lstrip() + " ")
+        if rest is not None:
+            return rest.name or "?"
+    return None
+
+
+def _split_record(text: str, offset: int, segments: Sequence[Segment]) -> dict[str, Any]:
+    end = text.find("\n", offset)
+    line = text[offset:end if end >= 0 else len(text)]
+    k = bisect.bisect_left([s.start for s in segments], offset)  # the segment the split line starts
+    speaker = segments[k].speaker if k < len(segments) else None
+    return {"offset": offset, "line": text.count("\n", 0, offset) + 1, "speaker": speaker,
+            "text": line.strip()[:80]}
 
 
 def detect_language(text: str) -> tuple[str | None, float | None]:
@@ -273,7 +347,12 @@ def _warnings(a: ImportAudit) -> list[str]:
     if a.unresolved:
         out.append(f"{a.unresolved} characters ({a.unresolved_share:.1%}) are in segments with no speaker "
                    "(text before the first label, or no labels at all)")
-    if a.merged_turns:
+    if a.merges:
+        shown = "; ".join(f"{m['segment']} line {m['line']} {m['text'][:40]!r}" for m in a.merges[:3])
+        out.append(f"{len(a.merges)} suspected merged turn(s): a line inside a segment starts like a turn "
+                   f"({shown}{'; ...' if len(a.merges) > 3 else ''}); each is listed by `qdakit import --check`: "
+                   "where one is a turn, correct its label in the file before importing it")
+    elif a.merged_turns:  # an audit stored before merges were listed
         out.append(f"{len(a.merged_turns)} segment(s) contain a speaker label inside them (merged turns?): "
                    + ", ".join(a.merged_turns[:5]) + ("..." if len(a.merged_turns) > 5 else ""))
     for name, why in sorted(a.flagged_speakers.items()):

@@ -75,7 +75,10 @@ class ParsedTranscript:
 
     ``spans`` mark text that is not speech; ``set_aside`` lists what was read
     but left out of ``text``; ``legend`` maps speaker codes to what a legend at
-    the top of the file says they are (``{"I1": "Interviewer 1"}``). Turns with
+    the top of the file says they are (``{"I1": "Interviewer 1"}``);
+    ``known_splits`` are the offsets of the lines whose turn the known-speaker
+    rule of :mod:`qdakit.io.labels` started (a label typed unlike the file's
+    others, ``28:32 PARTICIPANT 33?``). Turns with
     ``speaker=None`` hold text no speaker label explains (unresolved).
     """
 
@@ -87,6 +90,7 @@ class ParsedTranscript:
     spans: list[Span] = field(default_factory=list)
     set_aside: list[SetAside] = field(default_factory=list)
     legend: dict[str, str] = field(default_factory=dict)
+    known_splits: list[int] = field(default_factory=list)
 
     def check(self) -> None:
         """Raise if any turn's offsets do not reproduce its text (a reader bug)."""

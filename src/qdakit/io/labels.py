@@ -50,6 +50,18 @@ by ``.``, ``;``, ``!:`` or a spaced colon instead of a colon (``X. Ja.``,
 for the codes ``A``, ``I`` and ``O``, which are words), common slips.
 Pass ``speakers=[...]`` to turn the heuristic off and accept exactly the
 listed names.
+
+Known speakers
+--------------
+Once a file's speakers are known (the accepted names and its legend's
+codes), a line that starts with one of them where a transcriber typed the
+label differently from the rest of the file starts a turn too (form
+``"known"``; see :func:`known_speaker_rule`): a time in any form (``28:32``,
+``[20:12]``, ``*2.33 =``, ``* 15:15 =``, ``1.16.30``) then the name and any
+of ``: ? ; . - –`` or none (``28:32 PARTICIPANT 33? I think``,
+``[20:12] PARTICIPANT 2.``); without a time only a speaker code, and only
+where the file's labels mostly carry no time (``K? Nej``). ``A``, ``I`` and
+``O`` are words and need a time and a colon (or ``.``/``;``).
 """
 
 from __future__ import annotations
@@ -62,7 +74,8 @@ from functools import lru_cache
 
 from qdakit.io.base import parse_timestamp
 
-__all__ = ["Label", "match_label", "time_of", "researcher_codes", "find_speaker_labels", "find_legend",
+__all__ = ["Label", "LabelLike", "label_like", "known_speaker_rule", "match_label", "time_of", "researcher_codes",
+           "find_speaker_labels", "find_legend",
            "is_timestamp_line", "is_stage_direction", "stage_directions", "is_heading_line"]
 
 _TIME = r"(?:\d{1,3}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?|\d{1,2}\.\d{2}\.\d{2})"  # 1:41, 00:01:23.5, 1.16.30
@@ -199,13 +212,16 @@ def _shape(name: str) -> str:
 
 
 def find_speaker_labels(
-    lines: Sequence[str], speakers: Iterable[str] | None = None, *, skip: Iterable[int] = ()
+    lines: Sequence[str], speakers: Iterable[str] | None = None, *, skip: Iterable[int] = (),
+    legend: Iterable[str] = (),
 ) -> list[Label | None]:
     """Return the accepted speaker label of each line, or None (see module docs).
 
     ``lines`` are the lines of a file (or the first lines of a document's
     paragraphs); lines whose index is in ``skip`` (a legend) are never labels.
-    With ``speakers`` given, exactly those names are accepted.
+    With ``speakers`` given, exactly those names are accepted. ``legend`` are
+    the speaker codes of the file's legend, known speakers for
+    :func:`known_speaker_rule` along with the accepted names.
 
     Examples
     --------
@@ -217,7 +233,8 @@ def find_speaker_labels(
     found = [match_label(line) if line and i not in skipped else None for i, line in enumerate(lines)]
     if speakers is not None:
         allowed = {s.strip() for s in speakers}
-        return [lab if lab and (lab.name in allowed or lab.name is None) else None for lab in found]
+        out = [lab if lab and (lab.name in allowed or lab.name is None) else None for lab in found]
+        return _known_speaker_labels(lines, out, allowed, skipped)
     counts = Counter(lab.name for lab in found if lab and lab.name)
     repeated = {name for name, k in counts.items() if k >= 2}
     canonical: dict[str, str] = {}
@@ -261,6 +278,104 @@ def find_speaker_labels(
                 m = _SLIP.match(line)
                 if m and m["code"] in codes:
                     out[i] = Label(m["code"], m.end(), None, "slip")
+    return _known_speaker_labels(lines, out, accepted | set(legend), skipped)
+
+
+# -- the known-speaker rule: labels by the file's own evidence --------------------------------
+
+_ANY_TIME = rf"(?:{_TIME}|\d{{1,3}}\.\d{{2}})"  # the label times, and m.ss ("*2.33 = I1:")
+_STAMP_HEAD = (rf"\[[ \t]*(?P<t1>{_ANY_TIME})[ \t]*\]|\([ \t]*(?P<t2>{_ANY_TIME})[ \t]*\)"
+               rf"|\*?[ \t]*(?P<t3>{_ANY_TIME})")
+_WORDS = frozenset({"A", "I", "O"})  # speaker codes that are words ("I think", "A lot", Danish "I har")
+
+
+@dataclass(frozen=True, slots=True)
+class LabelLike:
+    """A line that starts like a turn of a known speaker: an optional time, the name, a mark.
+
+    ``mark`` is the character after the name (``:``, ``?``, ``;``, ``.``, ``-``,
+    ``–``) or ``""`` when the text follows the name directly; ``rest`` is what
+    follows on the line.
+    """
+
+    name: str
+    content: int
+    time: float | None
+    time_span: tuple[int, int] | None
+    mark: str
+    rest: str
+
+
+@lru_cache(maxsize=256)
+def _known_pattern(names: frozenset[str]) -> re.Pattern[str]:
+    alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(
+        rf"^[ \t]*(?:(?P<stamp>{_STAMP_HEAD})[ \t]*(?:[-–—=][ \t]*)?)?(?P<name>{alt})(?!\w)"
+        rf"(?:[ \t]*(?P<mark>[:：](?!\d)|[?;.\-–—](?=\s|$))|(?=\s|$))[ \t]*")
+
+
+def label_like(line: str, names: Iterable[str | None]) -> LabelLike | None:
+    """How ``line`` starts like a turn of one of ``names``, or None.
+
+    The name (exact case) at the start of the line, after an optional time in
+    any form (``28:32``, ``[20:12]``, ``1:02:03``, ``*2.33 =``, ``* 15:15 =``,
+    ``(1.16.30)``), followed by ``:``, ``?``, ``;``, ``.``, ``-``, ``–`` or by
+    nothing before the text. :func:`find_speaker_labels` decides which of these
+    start a turn; the import audit reports the others inside segments.
+
+    Examples
+    --------
+    >>> like = label_like("28:32 PARTICIPANT 33? I would say so.", ["PARTICIPANT 33", "RESEARCHER"])
+    >>> like.name, like.mark, like.time, like.rest
+    ('PARTICIPANT 33', '?', 1712.0, 'I would say so.')
+    >>> label_like("PARTICIPANT 3, would you like to start?", ["PARTICIPANT 3"]) is None
+    True
+    """
+    known = frozenset(n for n in names if n)
+    if not known:
+        return None
+    m = _known_pattern(known).match(line)
+    if m is None:
+        return None
+    stamp = m["t1"] or m["t2"] or m["t3"]
+    return LabelLike(m["name"], m.end(), time_of(stamp) if stamp else None,
+                     m.span("stamp") if m["stamp"] is not None else None, m["mark"] or "", line[m.end():].rstrip())
+
+
+def known_speaker_rule(like: LabelLike, *, mostly_timed: bool) -> bool:
+    """Whether a label-like line of a known speaker starts a turn (the rule of :mod:`qdakit.io.labels`).
+
+    * With a time in any form: any mark, or none, the text on that line or
+      the next (``28:32 PARTICIPANT 33?``, ``[20:12] PARTICIPANT 2.``,
+      ``* 15:15 = I2:``, ``*2.33 = I1`` alone on its line).
+    * Without a time, in a file whose labels mostly carry none: a speaker
+      code (``K``, ``I2``, ``SØN``) followed by ``?``, ``;``, ``.``, ``-`` or
+      ``–`` (``K? Nej``). A name such as ``PARTICIPANT 3`` at a line start
+      without its time is speech ("PARTICIPANT 22? Your turn"): the audit
+      reports it, the rule does not split.
+    * ``A``, ``I`` and ``O`` are words: only with a time and a ``:``, ``.``
+      or ``;``; a known miss is better than a wrong split.
+    """
+    if like.name in _WORDS:
+        return like.time_span is not None and like.mark in {":", "：", ".", ";"}
+    if like.time_span is not None:
+        return True
+    return (not mostly_timed and bool(_CODE.match(like.name)) and like.mark in {"?", ";", ".", "-", "–", "—"})
+
+
+def _known_speaker_labels(lines: Sequence[str], out: list[Label | None], known: Iterable[str | None],
+                          skipped: set[int]) -> list[Label | None]:
+    """Add the labels the known-speaker rule finds (form ``"known"``) to ``out``."""
+    names = frozenset(n for n in known if n)
+    if not names:
+        return out
+    timed = [lab.time is not None for lab in out if lab and lab.name]
+    mostly_timed = sum(timed) * 2 > len(timed)
+    for i, line in enumerate(lines):
+        if out[i] is None and i not in skipped and line:
+            like = label_like(line, names)
+            if like is not None and known_speaker_rule(like, mostly_timed=mostly_timed):
+                out[i] = Label(like.name, like.content, like.time, "known", like.time_span)
     return out
 
 

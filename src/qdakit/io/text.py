@@ -127,11 +127,12 @@ class _Parser:
         for line in self.lines[:-1]:
             self.offsets.append(self.offsets[-1] + len(line) + 1)
         self.legend_lines, self.legend = find_legend(self.lines)
-        self.labels = find_speaker_labels(self.lines, speakers, skip=self.legend_lines)
+        self.labels = find_speaker_labels(self.lines, speakers, skip=self.legend_lines, legend=self.legend)
         self.paragraphs = paragraphs
         self.headings = headings
         self.turns: list[Turn] = []
         self.spans: list[Span] = []
+        self.known_splits: list[int] = []  # offsets of the lines split by the known-speaker rule
 
     # -- helpers --------------------------------------------------------------------------
     def _span(self, kind: str, start: int, end: int) -> None:
@@ -159,6 +160,8 @@ class _Parser:
         for i, line in enumerate(self.lines):
             label = self.labels[i]
             if label is not None:
+                if label.form == "known":
+                    self.known_splits.append(self.offsets[i])
                 self._flush(turn, outside)
                 outside = []
                 self._label_spans(i, label)
@@ -181,7 +184,7 @@ class _Parser:
         self.turns.sort(key=lambda t: t.start)
         self.spans.sort(key=lambda s: (s.start, s.end))
         return ParsedTranscript(name=name, text=self.text, turns=self.turns, source=source,
-                                spans=self.spans, legend=dict(self.legend))
+                                spans=self.spans, legend=dict(self.legend), known_splits=self.known_splits)
 
     def _label_spans(self, i: int, label: Label) -> None:
         base = self.offsets[i]
