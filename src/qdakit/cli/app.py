@@ -27,7 +27,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
-codebook_app = typer.Typer(help="Load, show and export the codebook.", no_args_is_help=True)
+codebook_app = typer.Typer(help="Load, show, export and edit the codebook (edits by a named coder, with history).",
+                           no_args_is_help=True)
 app.add_typer(codebook_app, name="codebook")
 codings_app = typer.Typer(help="Import and list human codings.", no_args_is_help=True)
 app.add_typer(codings_app, name="codings")

@@ -1,4 +1,5 @@
-"""Commands for the codebook (``codebook load|show|export``) and human codings (``codings import|list``).
+"""Commands for the codebook (``codebook load|show|export``, and edits by a named coder: ``codebook
+add|edit|rename|move|merge|history``) and human codings (``codings import|list``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,96 @@ def codebook_export(
     with _open(project) as p:
         write_codebook(p.codebook, file)
     console.print(f"Wrote {file}.")
+
+
+CoderOpt = Annotated[str, typer.Option("--coder", help="Who makes the change (recorded in the history).")]
+
+
+@codebook_app.command("add")
+def codebook_add(
+    name: Annotated[str, typer.Argument(help="The new code's name.")],
+    coder: CoderOpt,
+    project: ProjectOpt = DEFAULT_PROJECT,
+    parent: Annotated[Optional[str], typer.Option(help="Put it under this code.")] = None,
+    description: Annotated[str, typer.Option(help="Its definition.")] = "",
+    inclusion: Annotated[str, typer.Option(help="When to apply it.")] = "",
+    exclusion: Annotated[str, typer.Option(help="When not to apply it.")] = "",
+) -> None:
+    """Add one code, as CODER (validated as `codebook load` validates a file)."""
+    with _open(project) as p:
+        code = p.add_code(name, coder, parent=parent, description=description, inclusion=inclusion,
+                          exclusion=exclusion)
+    console.print(f"{coder} added {code.name!r}" + (f" under {code.parent!r}." if code.parent else "."))
+
+
+@codebook_app.command("edit")
+def codebook_edit(
+    name: Annotated[str, typer.Argument(help="The code.")],
+    coder: CoderOpt,
+    project: ProjectOpt = DEFAULT_PROJECT,
+    description: Annotated[Optional[str], typer.Option(help="New definition.")] = None,
+    inclusion: Annotated[Optional[str], typer.Option(help="New inclusion note.")] = None,
+    exclusion: Annotated[Optional[str], typer.Option(help="New exclusion note.")] = None,
+) -> None:
+    """Change a code's definition, inclusion or exclusion note, as CODER."""
+    with _open(project) as p:
+        code = p.edit_code(name, coder, description=description, inclusion=inclusion, exclusion=exclusion)
+    console.print(f"{coder} edited {code.name!r}.")
+
+
+@codebook_app.command("rename")
+def codebook_rename(
+    old: Annotated[str, typer.Argument(help="The code's name.")],
+    new: Annotated[str, typer.Argument(help="Its new name.")],
+    coder: CoderOpt,
+    project: ProjectOpt = DEFAULT_PROJECT,
+) -> None:
+    """Rename a code, as CODER; its codings and sub-codes follow it."""
+    with _open(project) as p:
+        code = p.rename_code(old, new, coder)
+    console.print(f"{coder} renamed {old!r} to {code.name!r}.")
+
+
+@codebook_app.command("move")
+def codebook_move(
+    name: Annotated[str, typer.Argument(help="The code.")],
+    coder: CoderOpt,
+    project: ProjectOpt = DEFAULT_PROJECT,
+    parent: Annotated[Optional[str], typer.Option(help="Its new parent (left out: top level).")] = None,
+) -> None:
+    """Move a code (with its sub-codes) under another code, or to the top level, as CODER."""
+    with _open(project) as p:
+        code = p.move_code(name, parent, coder)
+    console.print(f"{coder} moved {code.name!r} " + (f"under {code.parent!r}." if code.parent else "to the top level."))
+
+
+@codebook_app.command("merge")
+def codebook_merge(
+    source: Annotated[str, typer.Argument(help="The code merged (it stays, marked as merged).")],
+    target: Annotated[str, typer.Argument(help="The code kept.")],
+    coder: CoderOpt,
+    project: ProjectOpt = DEFAULT_PROJECT,
+) -> None:
+    """Merge SOURCE into TARGET as CODER: every coding of SOURCE recoded to TARGET, history kept."""
+    with _open(project) as p:
+        moved = p.merge_codes(source, target, coder)
+    console.print(f"{coder} merged {source!r} into {target!r}: {moved} coding(s) recoded; the old ones are kept "
+                  "as superseded.")
+
+
+@codebook_app.command("history")
+def codebook_history(project: ProjectOpt = DEFAULT_PROJECT) -> None:
+    """Every change made to the codebook by name: who, when, what."""
+    from rich.markup import escape
+
+    with _open(project) as p:
+        changes = p.codebook_changes()
+    table = Table("when", "coder", "action", "code", "what", title=f"Codebook changes ({len(changes)})")
+    for r in changes.itertuples():
+        what = "; ".join(f"{k}: {_fmt(v, 60)}" for k, v in r.detail.items() if k not in ("codings", "target_guid"))
+        table.add_row(r.created[:16].replace("T", " "), escape(r.coder), r.action, escape(str(r.code or "")),
+                      escape(what))
+    console.print(table)
 
 
 @codings_app.command("import")

@@ -64,11 +64,16 @@ def register(app: typer.Typer) -> None:
         adopt_id: Annotated[Optional[int], typer.Option(
             "--adopt", help="Adopt theme ID of the last listing as a parent code.")] = None,
         name: Annotated[Optional[str], typer.Option("--name", help="Name of the adopted theme.")] = None,
-        coder: Annotated[Optional[str], typer.Option("--coder", help="Who adopts it (recorded).")] = None,
+        coder: Annotated[Optional[str], typer.Option(
+            "--coder", help="Who adopts a theme or accepts a proposal (recorded).")] = None,
         description: Annotated[str, typer.Option(help="Your definition of the adopted theme.")] = "",
         seed: Annotated[Optional[Path], typer.Option(
             "--seed", help="YAML file of your themes (name, description, codes); every other code is placed "
                            "in one of them or in a proposed new theme.")] = None,
+        accept: Annotated[Optional[str], typer.Option(
+            "--accept", help="Accept merge or split proposal ID of the last listing (merge-1, split-1 ...).")] = None,
+        keep: Annotated[Optional[str], typer.Option(
+            "--keep", help="With --accept merge-N: the code kept (default: the one with more codings).")] = None,
         new_codes: Annotated[bool, typer.Option(
             "--new-codes", help="Also list candidate new codes: uncoded passages no code covers that "
                                 "cluster together.")] = False,
@@ -85,12 +90,24 @@ def register(app: typer.Typer) -> None:
               - name: Talking to each other
 
         Adopt: qdakit themes --adopt ID --name NAME --coder NAME (nothing changes until you adopt;
-        a seeded theme keeps its name when --name is left out).
+        a seeded theme keeps its name when --name is left out). Accept a proposal:
+        qdakit themes --accept merge-1 --coder NAME [--keep CODE] (or split-1: two sub-codes and their
+        suggestions to review).
         """
         from qdakit.errors import CodingError
         from qdakit.project import Project
         from qdakit.themes.project_themes import adopt_from_listing, themes_path
 
+        if accept is not None:
+            if not coder:
+                raise CodingError(f"accepting a proposal needs --coder (who decides): qdakit themes --accept {accept} "
+                                  "--coder JR")
+            from qdakit.themes.proposals import accept_proposal
+
+            with Project.open(project) as p:
+                done = accept_proposal(p, accept, coder, keep=keep)
+            _console.print(done.message)
+            return
         if adopt_id is not None:
             if not name and coder:
                 from qdakit.themes.project_themes import load_themes
@@ -131,7 +148,8 @@ def register(app: typer.Typer) -> None:
         with Project.open(project) as p:
             tc = fit_project_themes(p, of=of, n_themes=k, coder=coder_filter, seeds=seeds,
                                     exclude_terms=_names_in_texts(p))
-            saved = save_themes(themes_path(p.path), tc)
+            merges, splits = (tc.propose_merges(), tc.propose_splits()) if tc.code_names_ else ([], [])
+            saved = save_themes(themes_path(p.path), tc, merges=merges, splits=splits)
             candidates = tc.propose_codes() if new_codes and tc.code_names_ else []
         chosen = ("seeded by you" if seeds is not None else "chosen automatically" if k is None else "as asked")
         table = Table(title=f"Candidate themes of {len(tc.items_)} {of} ({tc.n_themes_} themes, {chosen})",
@@ -171,15 +189,16 @@ def register(app: typer.Typer) -> None:
                 _console.print(f"[yellow]new code?[/yellow] {c.title} ({c.size} uncoded segments, fit to the "
                                f"nearest code {c.fit:.2f}){quote}")
         if tc.code_names_:
-            merges, splits = tc.propose_merges(), tc.propose_splits()
-            for m in merges:
-                _console.print(f"[yellow]merge?[/yellow] {m.codes[0]} + {m.codes[1]}: {m.reason}")
-            for s in splits:
-                _console.print(f"[yellow]split?[/yellow] {s.code} ({len(s.groups[0])} + {len(s.groups[1])} "
+            for i, m in enumerate(merges, 1):
+                _console.print(f"[yellow]merge-{i}?[/yellow] {m.codes[0]} + {m.codes[1]}: {m.reason}")
+            for i, s in enumerate(splits, 1):
+                _console.print(f"[yellow]split-{i}?[/yellow] {s.code} ({len(s.groups[0])} + {len(s.groups[1])} "
                                f"segments, silhouette {s.silhouette:.2f}): [{', '.join(s.labels[0])}] vs "
                                f"[{', '.join(s.labels[1])}]")
             if not merges and not splits:
                 _console.print("[dim]No near-duplicate codes to merge and no code with clear sub-groups.[/dim]")
+            else:
+                _console.print("[dim]Accept one with: qdakit themes --accept merge-1 --coder YOU [--keep CODE].[/dim]")
         if len(tc.outliers_):
             _console.print(f"[dim]{len(tc.outliers_)} segments fit no theme, e.g. "
                            f"{', '.join(tc.outliers_['segment_id'].head(5))}.[/dim]")

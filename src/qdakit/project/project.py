@@ -44,6 +44,7 @@ from qdakit.model import (
     utcnow,
 )
 from qdakit.project import guard, store
+from qdakit.project.codebook_edits import CodebookEdits
 from qdakit.project.coders import CoderRecords
 from qdakit.project.decisions import DecisionLog
 from qdakit.project.store import _sha, _ts
@@ -52,12 +53,14 @@ from qdakit.project.suggestions import SuggestionStore
 __all__ = ["Project"]
 
 
-class Project(SuggestionStore, CoderRecords, DecisionLog):
+class Project(SuggestionStore, CoderRecords, DecisionLog, CodebookEdits):
     """Open a project with :meth:`create` or :meth:`open`, not the constructor.
 
     Machine suggestions and the pre-coding checkpoints are read and written through the methods of
     :class:`~qdakit.project.suggestions.SuggestionStore`; the logged, undoable decisions of coders
-    (the workbench and ``qdakit review``) through :class:`~qdakit.project.decisions.DecisionLog`.
+    (the workbench and ``qdakit review``) through :class:`~qdakit.project.decisions.DecisionLog`;
+    codebook edits by a named coder and anonymisation choices through those of
+    :class:`~qdakit.project.codebook_edits.CodebookEdits`.
     """
 
     def __init__(self, path: Path, con: sqlite3.Connection) -> None:

@@ -5,7 +5,9 @@
 (:mod:`~qdakit.themes.steps`: reducer, clusterer, labeller; c-TF-IDF in
 :mod:`~qdakit.themes.ctfidf`). :mod:`~qdakit.themes.project_themes` runs it on a project, saves
 the listing and adopts a theme: the only step that changes the project, and only its codebook
-and pending suggestions, never a human coding.
+and pending suggestions, never a human coding. :mod:`~qdakit.themes.proposals` accepts a saved
+merge or split proposal by a named coder (a merge recodes through
+:meth:`Project.merge_codes <qdakit.project.Project.merge_codes>`, history kept).
 """
 
 from __future__ import annotations
@@ -26,6 +28,14 @@ from qdakit.themes.project_themes import (
     theme_table,
     themes_path,
 )
+from qdakit.themes.proposals import (
+    AcceptedProposal,
+    accept_merge,
+    accept_proposal,
+    accept_split,
+    proposals,
+    split_names,
+)
 from qdakit.themes.seeding import Placement, ThemeSeed, place_codes, read_seeds, seeds_from
 from qdakit.themes.steps import (
     AgglomerativeThemes,
@@ -39,6 +49,7 @@ from qdakit.themes.steps import (
 )
 
 __all__ = [
+    "AcceptedProposal",
     "AgglomerativeThemes",
     "CTfidfLabeller",
     "CandidateCode",
@@ -56,6 +67,9 @@ __all__ = [
     "SplitProposal",
     "ThemeClusterer",
     "ThemeSeed",
+    "accept_merge",
+    "accept_proposal",
+    "accept_split",
     "adopt",
     "adopt_from_listing",
     "exclusion_vocabulary",
@@ -66,9 +80,11 @@ __all__ = [
     "place_codes",
     "project_theme_data",
     "propose_codes",
+    "proposals",
     "read_seeds",
     "save_themes",
     "seeds_from",
+    "split_names",
     "theme_table",
     "themes_path",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from qdakit.errors import CodebookError, CodingError, ProjectError
 from qdakit.io.output import atomic_write
 from qdakit.model import Code, Codebook, Suggestion, utcnow
 from qdakit.project import Project
-from qdakit.themes.candidates import CandidateTheme
+from qdakit.themes.candidates import CandidateTheme, MergeProposal, SplitProposal
 from qdakit.themes.clusterer import ThemeClusterer
 
 __all__ = ["SavedThemes", "adopt", "adopt_from_listing", "exclusion_vocabulary", "fit_project_themes", "load_themes",
@@ -118,6 +118,10 @@ class SavedThemes:
     params: dict[str, Any] = field(default_factory=dict)
     created: str = ""
     adopted: dict[str, dict[str, str]] = field(default_factory=dict)  # theme id -> name, coder, at
+    #: the merge and split proposals shown with the listing (see :mod:`qdakit.themes.proposals`)
+    merges: list[MergeProposal] = field(default_factory=list)
+    splits: list[SplitProposal] = field(default_factory=list)
+    accepted: dict[str, dict[str, Any]] = field(default_factory=dict)  # proposal id -> coder, at, what was done
 
     def theme(self, theme_id: int) -> CandidateTheme:
         for t in self.themes:
@@ -128,13 +132,20 @@ class SavedThemes:
                             "Run `qdakit themes` to list them again.")
 
 
-def save_themes(path: str | os.PathLike[str], tc: ThemeClusterer) -> Path:
-    """Write the fitted themes of ``tc`` to ``path`` (JSON), replacing an older listing."""
+def save_themes(path: str | os.PathLike[str], tc: ThemeClusterer, *, merges: Sequence[MergeProposal] = (),
+                splits: Sequence[SplitProposal] = ()) -> Path:
+    """Write the fitted themes of ``tc`` to ``path`` (JSON), replacing an older listing.
+
+    ``merges`` and ``splits`` (from :meth:`ThemeClusterer.propose_merges` and
+    :meth:`~ThemeClusterer.propose_splits`) are saved with it, so that a coder can
+    accept one later by its id (:func:`qdakit.themes.proposals.accept_proposal`).
+    """
     tc._check_fitted()
     params = {k: v for k, v in tc.get_params(deep=False).items()
               if isinstance(v, (int, float, str, bool, type(None), tuple, list))}
     data = {"format": _FORMAT, "of": tc.of, "model": tc.model_id_, "params": params,
-            "created": utcnow().isoformat(), "themes": [t.to_dict() for t in tc.themes_], "adopted": {}}
+            "created": utcnow().isoformat(), "themes": [t.to_dict() for t in tc.themes_], "adopted": {},
+            "merges": [asdict(m) for m in merges], "splits": [asdict(s) for s in splits], "accepted": {}}
     raw = json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8", "replace")
     return atomic_write(Path(path), lambda f: f.write(raw))
 
@@ -148,7 +159,15 @@ def load_themes(path: str | os.PathLike[str]) -> SavedThemes:
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
         return SavedThemes(data["of"], [CandidateTheme.from_dict(t) for t in data["themes"]], data.get("model", ""),
-                           data.get("params", {}), data.get("created", ""), data.get("adopted", {}))
+                           data.get("params", {}), data.get("created", ""), data.get("adopted", {}),
+                           [MergeProposal(tuple(m["codes"]), float(m["similarity"]),
+                                          float(m["cooccurrence"]), int(m["shared_segments"]))
+                            for m in data.get("merges", [])],
+                           [SplitProposal(str(s["code"]), float(s["silhouette"]),
+                                          tuple(tuple(g) for g in s["groups"]),  # type: ignore[arg-type]
+                                          tuple(tuple(x) for x in s["labels"]))  # type: ignore[arg-type]
+                            for s in data.get("splits", [])],
+                           data.get("accepted", {}))
     except (ValueError, KeyError, TypeError) as exc:
         raise ProjectError(f"{p}: not a candidate-themes file ({exc}). Run `qdakit themes` again.") from None
 
