@@ -123,7 +123,7 @@ class CodebookEdits:
                 raise CodebookError(f"{what}: a code named {c.name!r} is already in the codebook (names are "
                                     "unique, whatever their case); choose another name, or merge into that code.")
 
-    def _log_change(self, con: sqlite3.Connection, coder: str, action: str, guid: str, detail: dict[str, Any]) -> None:
+    def _log(self, con: sqlite3.Connection, coder: str, action: str, guid: str, detail: dict[str, Any]) -> None:
         con.execute("INSERT INTO codebook_changes (coder, action, code_guid, detail, created) VALUES (?,?,?,?,?)",
                     (coder, action, guid, json.dumps(detail, ensure_ascii=False), _ts(utcnow())))
 
@@ -156,7 +156,7 @@ class CodebookEdits:
             pos = con.execute("SELECT coalesce(max(position), -1) + 1 FROM codes").fetchone()[0]
             con.execute("INSERT INTO codes (guid, name, parent, description, inclusion, exclusion, position) "
                         "VALUES (?,?,?,?,?,?,?)", (code.guid, new, up.guid if up else None, *texts.values(), pos))
-            self._log_change(con, who, "add", code.guid, {"name": new, "parent": code.parent, **texts})
+            self._log(con, who, "add", code.guid, {"name": new, "parent": code.parent, **texts})
         return self._get(code.guid)
 
     def edit_code(self, name: str, coder: str, *, description: str | None = None, inclusion: str | None = None,
@@ -175,7 +175,7 @@ class CodebookEdits:
             if changed:
                 con.execute(f"UPDATE codes SET {', '.join(f'{f} = ?' for f in changed)} WHERE guid = ?",
                             (*(v[1] for v in changed.values()), old.guid))
-                self._log_change(con, who, "edit", old.guid, {"name": old.name, **changed})
+                self._log(con, who, "edit", old.guid, {"name": old.name, **changed})
         return self._get(old.guid)
 
     def rename_code(self, old: str, new: str, coder: str) -> Code:
@@ -192,7 +192,7 @@ class CodebookEdits:
                           guid=c.guid) for c in self.codebook]
             self._validate(codes, what)
             con.execute("UPDATE codes SET name = ? WHERE guid = ?", (to, code.guid))
-            self._log_change(con, who, "rename", code.guid, {"from": code.name, "to": to})
+            self._log(con, who, "rename", code.guid, {"from": code.name, "to": to})
         return self._get(code.guid)
 
     def move_code(self, name: str, parent: str | None, coder: str) -> Code:
@@ -216,7 +216,7 @@ class CodebookEdits:
                 return code
             self._validate([Code(c.name, target if c.guid == code.guid else c.parent, guid=c.guid) for c in cb], what)
             con.execute("UPDATE codes SET parent = ? WHERE guid = ?", (up.guid if up else None, code.guid))
-            self._log_change(con, who, "move", code.guid, {"name": code.name, "from": code.parent, "to": target})
+            self._log(con, who, "move", code.guid, {"name": code.name, "from": code.parent, "to": target})
         return self._get(code.guid)
 
     def merge_codes(self, source: str, target: str, coder: str) -> int:
@@ -294,7 +294,7 @@ class CodebookEdits:
                             [(i, f"merge into {dst.name!r} by {who}", now) for i in pending])
             con.execute("UPDATE codes SET parent = ? WHERE parent = ?", (dst.guid, src.guid))
             con.execute("UPDATE codes SET description = ? WHERE guid = ?", (description, src.guid))
-            self._log_change(con, who, "merge", src.guid, {
+            self._log(con, who, "merge", src.guid, {
                 "source": src.name, "target": dst.name, "target_guid": dst.guid, "codings": moved,
                 "suggestions_superseded": pending, "children_moved": children})
         return len(moved)
