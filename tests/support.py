@@ -125,3 +125,44 @@ class FakeNLP:
 
     def pipe(self, texts, batch_size=64):
         return (self(t) for t in texts)
+
+
+_FUNDING = "funding budget grant money cuts council finance pot".split()
+_MEETINGS = "meeting steering agenda minutes monthly chair room town".split()
+
+
+def proposals_study(path: Path) -> Project:
+    """Funding and meeting passages: 'budget' and 'money' on the same funding passages (near-duplicates),
+    'partnership' on all of them (too broad); ``qdakit themes``' listing with its merge and split proposals saved."""
+    import numpy as np
+
+    from qdakit.embed import FakeEmbedder
+    from qdakit.themes import fit_project_themes
+    from qdakit.themes.project_themes import save_themes, themes_path
+
+    rng = np.random.default_rng(0)
+    turns: dict[str, list[tuple[str, str]]] = {}
+    topic_of = {}
+    for topic, pool in (("funding", _FUNDING), ("meetings", _MEETINGS)):
+        for i in range(9):
+            text = " ".join(["we", "said", *rng.choice(pool, size=6, replace=False)])
+            who = f"P{i % 3}"
+            turns.setdefault(who, []).append(("Interviewer", "Tell me more?"))
+            turns[who].append((f"Speaker{who}", text))
+            topic_of[text] = topic
+    p = Project.create(path)
+    p.add_transcripts([make_transcript(who, t) for who, t in turns.items()])
+    p.load_codebook(Codebook([Code("partnership"), Code("budget"), Code("money"), Code("agenda")]))
+    for s in p.iter_segments():
+        topic = topic_of.get(s.text)
+        if topic is None:
+            continue
+        p.code(s.id, "partnership", "JR")
+        if topic == "funding":
+            p.code(s.id, "budget", "JR")
+            p.code(s.id, "money", "AB", start=s.start, end=s.start + 2)
+        else:
+            p.code(s.id, "agenda", "JR")
+    tc = fit_project_themes(p, of="codes", embedder=FakeEmbedder(dim=256))
+    save_themes(themes_path(p.path), tc, merges=tc.propose_merges(), splits=tc.propose_splits())
+    return p

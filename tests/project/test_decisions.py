@@ -130,3 +130,16 @@ def test_decisions_are_listed_newest_first(project: Project) -> None:
     assert log["kind"].tolist() == ["nocode", "code"]
     project.undo(coder="JR")
     assert project.decisions(coder="JR", include_undone=False)["kind"].tolist() == ["code"]
+
+
+def test_the_project_mixins_never_shadow_each_others_methods() -> None:
+    """Each mixin of Project owns its names: a shared private helper name would silently call the wrong one."""
+    import inspect
+
+    mixins = [b for b in Project.__mro__[1:] if b is not object]
+    seen: dict[str, str] = {}
+    for m in mixins:
+        for name, _ in inspect.getmembers(m, inspect.isfunction):
+            if name in vars(m) and not name.startswith("__"):
+                assert name not in seen, f"{name} is defined by both {seen[name]} and {m.__name__}"
+                seen[name] = m.__name__

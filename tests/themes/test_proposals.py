@@ -5,56 +5,26 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from qdakit import Code, Codebook, CodebookError, Project
+from qdakit import CodebookError, Project
 from qdakit.embed import FakeEmbedder
 from qdakit.themes import (
     accept_proposal,
-    fit_project_themes,
     load_themes,
     proposals,
-    save_themes,
     split_names,
     themes_path,
 )
-from support import make_transcript
-
-FUNDING = "funding budget grant money cuts council finance pot".split()
-MEETINGS = "meeting steering agenda minutes monthly chair room town".split()
+from support import proposals_study
 
 
 @pytest.fixture
 def study(tmp_path: Path) -> Project:
     """Funding and meeting passages: 'budget' and 'money' on the same funding passages (near-duplicates),
-    'partnership' on all of them (too broad)."""
-    rng = np.random.default_rng(0)
-    turns: dict[str, list[tuple[str, str]]] = {}
-    topic_of = {}
-    for topic, pool in (("funding", FUNDING), ("meetings", MEETINGS)):
-        for i in range(9):
-            text = " ".join(["we", "said", *rng.choice(pool, size=6, replace=False)])
-            who = f"P{i % 3}"
-            turns.setdefault(who, []).append(("Interviewer", "Tell me more?"))
-            turns[who].append((f"Speaker{who}", text))
-            topic_of[text] = topic
-    p = Project.create(tmp_path / "study.qdakit")
-    p.add_transcripts([make_transcript(who, t) for who, t in turns.items()])
-    p.load_codebook(Codebook([Code("partnership"), Code("budget"), Code("money"), Code("agenda")]))
-    for s in p.iter_segments():
-        topic = topic_of.get(s.text)
-        if topic is None:
-            continue
-        p.code(s.id, "partnership", "JR")
-        if topic == "funding":
-            p.code(s.id, "budget", "JR")
-            p.code(s.id, "money", "AB", start=s.start, end=s.start + 2)
-        else:
-            p.code(s.id, "agenda", "JR")
-    tc = fit_project_themes(p, of="codes", embedder=FakeEmbedder(dim=256))
-    save_themes(themes_path(p.path), tc, merges=tc.propose_merges(), splits=tc.propose_splits())
+    'partnership' on all of them (too broad); the themes listing with its proposals saved."""
+    p = proposals_study(tmp_path / "study.qdakit")
     yield p
     p.close()
 

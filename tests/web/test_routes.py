@@ -147,3 +147,64 @@ def test_every_page_renders(client) -> None:
         assert r.status_code == 200, (path, r.text[:500])
         assert 'coding as <strong id="coder-name">JR</strong>' in r.text
     assert c.get("/transcripts/nope").status_code == 404
+
+
+def test_codebook_changes_are_validated_and_recorded_with_the_coder(client) -> None:
+    c, project = client
+    csrf = login(c)
+    r = c.post("/codebook/add", data={"csrf": csrf, "name": "Trust", "parent": "Communication",
+                                      "description": "<i>how far</i> partners rely on each other"},
+               follow_redirects=False)
+    assert r.status_code == 303
+    trust = next(x for x in project.codebook if x.name == "Trust")
+    assert trust.parent == "Communication" and trust.description.startswith("<i>how far</i>")
+    page = c.get("/codebook").text
+    assert "&lt;i&gt;how far&lt;/i&gt;" in page and "<i>how far</i>" not in page
+    r = c.post("/codebook/add", data={"csrf": csrf, "name": "communication"})
+    assert r.status_code == 409 and "Communication" in r.text  # a duplicate, case-insensitively: refused in the page
+    r = c.post("/codebook/rename", data={"csrf": csrf, "name": "Trust", "new_name": "Mutual trust"},
+               follow_redirects=False)
+    assert r.status_code == 303 and "Mutual trust" in project.codebook.names
+    project.code("T1#1", "Clear leadership", "SM")
+    r = c.post("/codebook/merge", data={"csrf": csrf, "name": "Clear leadership", "into": "Communication"},
+               follow_redirects=False)
+    assert r.status_code == 303
+    sm = project.codings(coder="SM")
+    assert sm["code"].tolist() == ["Communication", "Communication"]  # both of SM's, still SM's
+    changes = project.codebook_changes()
+    assert set(changes["coder"]) == {"JR"} and {"add", "rename", "merge"} <= set(changes["action"])
+    assert c.post("/codebook/add", data={"name": "X"}).status_code == 403  # no CSRF token
+
+
+def test_an_anonymisation_choice_is_saved_for_the_exports(client) -> None:
+    c, project = client
+    csrf = login(c)
+    r = c.post("/anonymise/choice", data={"csrf": csrf, "term": "Bo", "choice": "keep"}, follow_redirects=False)
+    assert r.status_code == 303
+    saved = project.anonymise_choices()
+    assert saved[["term", "choice", "coder"]].values.tolist() == [["Bo", "keep", "JR"]]
+    r = c.post("/anonymise/choice", data={"csrf": csrf, "term": "Bo", "choice": "maybe"})
+    assert r.status_code == 409
+
+
+def test_a_theme_merge_proposal_is_accepted_on_the_codebook_page(tmp_path) -> None:
+    from starlette.testclient import TestClient
+
+    from qdakit.web import create_app
+    from support import proposals_study
+
+    project = proposals_study(tmp_path / "study.qdakit")
+    try:
+        with TestClient(create_app(project, "SM", token=TOKEN, hosts={"testserver"}, port=1)) as c:
+            csrf = login(c)
+            page = c.get("/codebook").text
+            assert "merge-1" in page and "split-1" in page and "Accept merge" in page
+            r = c.post("/codebook/proposal", data={"csrf": csrf, "id": "merge-1", "keep": "budget"},
+                       follow_redirects=False)
+            assert r.status_code == 303
+            assert "money" not in set(project.codings()["code"])  # every coding of money now budget
+            assert "accepted by SM" in c.get("/codebook").text
+            r = c.post("/codebook/proposal", data={"csrf": csrf, "id": "merge-1"})
+            assert r.status_code == 409 and "already accepted by SM" in r.text
+    finally:
+        project.close()

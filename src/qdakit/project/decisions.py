@@ -125,7 +125,7 @@ class DecisionLog:
                     self.reject(sid, coder)
                 decided += others
                 reviewed = self.mark_reviewed([s.segment_id], coder)
-            return self._log(coder, action, s.segment_id, decided, made, None, reviewed,
+            return self._log_decision(coder, action, s.segment_id, decided, made, None, reviewed,
                              (code or "") if action == "recode" else s.code)
 
     # -- hand-coding ---------------------------------------------------------------------
@@ -139,7 +139,7 @@ class DecisionLog:
         coder = _coder(coder)
         with store.transaction(self._con):
             made = self._code_new(segment_id, code, coder, start, end, memo)
-            return self._log(coder, "code", segment_id, [], made, None, 0,
+            return self._log_decision(coder, "code", segment_id, [], made, None, 0,
                              code if start is None else f"{code} {start}:{end}")
 
     def mark_no_code(self, segment_id: str, coder: str) -> Decision:
@@ -151,7 +151,7 @@ class DecisionLog:
             for sid in pending:
                 self.reject(sid, coder)
             added = self.mark_reviewed([segment_id], coder)
-            return self._log(coder, "nocode", segment_id, pending, None, None, added, "")
+            return self._log_decision(coder, "nocode", segment_id, pending, None, None, added, "")
 
     def remove_coding(self, coding_id: int, coder: str) -> Decision:
         """Withdraw one of ``coder``'s own codings (it is retracted, kept in the history)."""
@@ -159,7 +159,7 @@ class DecisionLog:
         with store.transaction(self._con):
             old = self._own_active(coding_id, coder)
             self.retract(coding_id, coder, memo="removed in the workbench")
-            return self._log(coder, "retract", old.segment_id, [], None, coding_id, 0, old.code)
+            return self._log_decision(coder, "retract", old.segment_id, [], None, coding_id, 0, old.code)
 
     def recode_coding(self, coding_id: int, code: str, coder: str) -> Decision:
         """Replace one of ``coder``'s own codings by one with ``code`` (same span); the old one is superseded."""
@@ -167,7 +167,7 @@ class DecisionLog:
         with store.transaction(self._con):
             old = self._own_active(coding_id, coder)
             new = self.recode(coding_id, code, coder)
-            return self._log(coder, "recode_coding", old.segment_id, [], new.id, coding_id, 0,
+            return self._log_decision(coder, "recode_coding", old.segment_id, [], new.id, coding_id, 0,
                              f"{old.code} -> {code}")
 
     # -- undo ----------------------------------------------------------------------------
@@ -269,7 +269,7 @@ class DecisionLog:
             "SELECT id FROM suggestions WHERE segment_id = ? AND status = 'pending' AND id NOT IN "
             "(SELECT suggestion_id FROM superseded_suggestions) ORDER BY id", (segment_id,))]
 
-    def _log(self, coder: str, kind: str, segment_id: str, suggestions: Sequence[int], made: int | None,
+    def _log_decision(self, coder: str, kind: str, segment_id: str, suggestions: Sequence[int], made: int | None,
              retracted: int | None, reviewed: int, detail: str) -> Decision:
         cur = self._con.execute(
             "INSERT INTO decisions (coder, kind, segment_id, suggestions, coding_made, coding_retracted, "

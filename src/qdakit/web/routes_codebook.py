@@ -8,12 +8,14 @@ saved in the project and used by every export and the report.
 
 from __future__ import annotations
 
+import hashlib
+import warnings
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from qdakit.errors import QdakitError
+from qdakit.errors import QdakitError, UndefinedStatisticWarning
 from qdakit.web.workbench import route, wb
 
 __all__ = ["ROUTES"]
@@ -48,7 +50,10 @@ def _codebook_page(w: Any, message: str = "", status: int = 200) -> Response:
         for c in w.project.codebook:
             per = {k: int(counts.get((c.name, k), 0)) if counts is not None else 0 for k in coders}
             rows.append({"code": c, "counts": per, "verdict": verdict.get(c.name, "")})
+        from qdakit.themes.proposals import proposals
+
         return {"rows": rows, "coders": coders, "machine_current": verdicts is not None,
+                "proposals": list(proposals(w.project).itertuples()),
                 "changes": list(w.project.codebook_changes().tail(10).iloc[::-1].itertuples())}
 
     return w.render("codebook.html", status=status, page="codebook", message=message, **_locked(w, build))
@@ -89,6 +94,10 @@ async def codebook_change(request: Request) -> Response:
                 p.move_code(text("name"), text("parent") or None, w.coder)
             elif action == "merge":
                 p.merge_codes(text("name"), text("into"), w.coder)
+            elif action == "proposal":
+                from qdakit.themes.proposals import accept_proposal
+
+                accept_proposal(p, text("id"), w.coder, keep=text("keep") or None)
             else:
                 return _codebook_page(w, f"unknown codebook change {action!r}", 404)
         except QdakitError as exc:
@@ -113,8 +122,13 @@ async def agreement_page(request: Request) -> Response:
             metrics = ("percent", "cohen", "krippendorff", "gwet_ac1") if len(humans) == 2 else \
                 ("percent", "fleiss", "krippendorff")
             try:
-                table = agreement(w.project, humans, metrics=metrics)
-                dis = disagreement_table(w.project, humans)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", UndefinedStatisticWarning)
+                    table = agreement(w.project, humans, metrics=metrics)
+                    dis = disagreement_table(w.project, humans)
+                if any(issubclass(c.category, UndefinedStatisticWarning) for c in caught):
+                    message = ("NaN = undefined: a code used by no one, or by everyone on every unit, or too few "
+                               "units (as qdakit agree notes).")
             except (QdakitError, ValueError) as exc:
                 message = str(exc)
         else:
@@ -148,15 +162,6 @@ async def agreement_machine(request: Request) -> Response:
 
 
 # -- anonymisation review -------------------------------------------------------------------------
-def _anonymiser(w: Any) -> Any:
-    from qdakit.analysis.anonymise import Anonymiser
-
-    key = "anonymiser"
-    if key not in w.cache:
-        w.cache[key] = Anonymiser.for_project(w.project)
-    return w.cache[key]
-
-
 @route("/anonymise")
 async def anonymise(request: Request) -> Response:
     w = wb(request)
@@ -164,9 +169,9 @@ async def anonymise(request: Request) -> Response:
     def build() -> Response:
         from qdakit.analysis.anonymise_review import anonymisation_entries
 
-        entries = anonymisation_entries(w.project, _anonymiser(w))
+        entries = anonymisation_entries(w.project)
         return w.render("anonymise.html", page="anonymise", entries=list(entries.itertuples()),
-                        message=request.query_params.get("saved", "") and "saved")
+                        decided=int(entries["choice"].notna().sum()), saved=request.query_params.get("saved", ""))
 
     return await w.run(build)
 
@@ -184,8 +189,8 @@ async def anonymise_choice(request: Request) -> Response:
                                   replacement=str(body.get("replacement") or ""))
         except QdakitError as exc:
             return w.render("message.html", status=409, title="Not saved", message=str(exc))
-        w.cache.pop("anonymiser", None)
-        return RedirectResponse("/anonymise?saved=1", status_code=303)
+        anchor = hashlib.sha1(str(body.get("term", "")).encode()).hexdigest()[:10]
+        return RedirectResponse(f"/anonymise?saved=1#term-{anchor}", status_code=303)
 
     return await w.run(act)
 

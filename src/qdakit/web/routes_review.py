@@ -55,7 +55,7 @@ def _positions(w: Any) -> dict[str, int]:
     if key not in w.cache:
         w.cache = {k: v for k, v in w.cache.items() if not k.startswith("order:")}
         w.cache[key] = reading_order(w.project)
-    return w.cache[key]  # type: ignore[no-any-return]
+    return w.cache[key]
 
 
 def _page(w: Any, order: str, skip: list[int], message: str = "", status: int = 200,
@@ -80,8 +80,8 @@ def _page(w: Any, order: str, skip: list[int], message: str = "", status: int = 
     except QdakitError as exc:
         data, message, status = {"item": None, "pending": 0, "accepted": 0, "rejected": 0, "skipped": 0,
                                  "codes": [], "recent": [], "last": [], "done": None}, str(exc), 400
-    return w.render("review.html", status=status, page="review", order=order, orders=ORDERS, researcher=researcher_label,
-                    skip=".".join(map(str, skip)), message=message, **data)
+    return w.render("review.html", status=status, page="review", order=order, orders=ORDERS,
+                    researcher=researcher_label, skip=".".join(map(str, skip)), message=message, **data)
 
 
 def _run_locked(w: Any, fn: Any) -> Any:

@@ -39,7 +39,7 @@ def serve(project_path: str | Path, coder: str, *, host: str = LOCAL, port: int 
     hosts = {f"{shown}:{port}", f"localhost:{port}"} if host in (LOCAL, "::1", "localhost") else set()
     project = Project.open(project_path)
     try:
-        app = create_app(project, coder, token=token, hosts=hosts, port=port)
+        app = create_app(project, coder, token=token, hosts=hosts, port=port, warm=True)
         url = f"http://{shown}:{port}/?token={token}"
         say(f"qdakit workbench: {url}")
         sys.stdout.flush()

@@ -10,6 +10,7 @@ decided meanwhile, a name already taken) come back as a message in the page (JSO
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class Workbench:
         self.env = Environment(loader=PackageLoader("qdakit.web", "templates"),
                                autoescape=select_autoescape(["html"], default_for_string=True, default=True))
         self.env.filters["q"] = lambda v: quote(str(v), safe="")
+        self.env.filters["hash_id"] = lambda v: hashlib.sha1(str(v).encode()).hexdigest()[:10]
         self.env.globals.update(coder=self.coder, csrf=self.csrf, project_name=self.project.path.name)
 
     async def run(self, fn: Callable[[], T]) -> T:
