@@ -9,8 +9,10 @@ accepts it (see :meth:`qdakit.Project.accept`).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -84,6 +86,19 @@ class Transcript:
     text: str
     source: str | None = None
     attributes: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str:
+        """The SHA-256 of the text (UTF-8), as the project stores it to recognise a transcript."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def __getitem__(self, key: str) -> object:
+        """Deprecated: ``t["name"]`` as ``t.name``, for code written when ``find_transcript`` gave a dict."""
+        if key not in ("id", "name", "source", "sha256"):
+            raise KeyError(key)
+        warnings.warn(f"Transcript[{key!r}] is deprecated (Project.find_transcript returns a Transcript); "
+                      f"use .{key}", DeprecationWarning, stacklevel=2)
+        return getattr(self, key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from qdakit.agreement import (
     krippendorff_alpha,
     segment_agreement,
 )
+from qdakit.agreement.coding import metric_columns
 from qdakit.errors import UndefinedStatisticWarning
 
 # s1-s3 in t1, s4-s7 in t2. ann coded s1, s2, s3, s5, s6; bob coded s1, s2, s3, s4, s6;
@@ -129,10 +130,27 @@ def test_three_coders():
     extra = pd.concat([CODINGS, pd.DataFrame({"segment_id": ["s1", "s2", "s3", "s6"],
                                               "code": ["cost", "trust", "trust", "trust"], "coder": "cy"})])
     table = segment_agreement(SEGMENTS, extra, ["ann", "bob", "cy"], metrics=["percent", "fleiss", "krippendorff"])
-    assert table["only_a"].isna().all()
+    assert "only_a" not in table.columns and table.notna().all().all()  # no column of NA
     assert table.loc[0, "mixed"] == 2
-    with pytest.raises(AgreementError, match="compare two coders"):
-        segment_agreement(SEGMENTS, extra, ["ann", "bob", "cy"], metrics=["cohen"])
+    assert table[["only ann", "only bob", "only cy"]].dtypes.map(lambda d: d.kind == "i").all()
+
+
+def test_three_coders_get_cohen_per_pair_beside_the_all_coder_metrics():
+    extra = pd.concat([CODINGS, pd.DataFrame({"segment_id": ["s1", "s2", "s3", "s6"],
+                                              "code": ["cost", "trust", "trust", "trust"], "coder": "cy"})])
+    coders = ["ann", "bob", "cy"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedStatisticWarning)
+        table = segment_agreement(SEGMENTS, extra, coders, metrics=["cohen", "fleiss"])
+        # each pair's kappa on the units all three coded, as the two-coder table of those units gives it
+        all_coded = set.intersection(*(set(extra.loc[extra.coder == c, "segment_id"]) for c in coders))
+        units = SEGMENTS[SEGMENTS["id"].isin(all_coded)]
+        for a, b in [("ann", "bob"), ("ann", "cy"), ("bob", "cy")]:
+            pair = segment_agreement(units, extra, [a, b], metrics=["cohen"], codes=table["code"].iloc[:-1].tolist())
+            np.testing.assert_allclose(table[f"cohen {a}~{b}"], pair["cohen"], equal_nan=True)
+    assert metric_columns(["percent", "cohen", "fleiss"], coders) == [
+        "percent", "cohen ann~bob", "cohen ann~cy", "cohen bob~cy", "fleiss"]
+    assert list(table.columns[-4:]) == ["cohen ann~bob", "cohen ann~cy", "cohen bob~cy", "fleiss"]
 
 
 def test_argument_errors():

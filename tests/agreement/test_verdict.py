@@ -105,3 +105,27 @@ def test_a_code_only_the_machine_applied_says_so():
     v = machine_verdict(_codings(none, none, np.r_[np.ones(5, bool), np.zeros(35, bool)]), ["JR", "SM"], n_boot=50)
     assert v.loc[0, "verdict"] == "only the machine" and v.loc[0, "machine_present"] == 5
     assert "only the machine applied the code (5 of 40 units)" in verdict_sentences(v)[0]
+
+
+def test_too_few_coded_units_get_no_verdict_and_no_interval():
+    """Issue 26.5: a kappa of 1.00 [1.00, 1.00] from two positive units in one transcript is not a verdict."""
+    from qdakit.analysis.machine import verdict_display
+
+    def study(n_transcripts: int, positives_each: int) -> pd.DataFrame:
+        rows = []
+        for t in range(n_transcripts):
+            for i in range(8):
+                code = "cost" if i < positives_each else None
+                rows += [{"segment_id": f"t{t}#{i}", "transcript_id": f"t{t}", "code": code, "coder": c}
+                         for c in ("A", "B", "machine")]
+        return pd.DataFrame(rows)
+
+    few = machine_verdict(study(1, 2), ["A", "B"], n_boot=200)
+    assert few.loc[0, "machine_kappa"] == 1.0 and few.loc[0, "verdict"] == "too few to judge"
+    shown = verdict_display(few).iloc[0]
+    assert "[" not in shown["machine kappa [95% CI]"] and "[" not in shown["difference [95% CI]"]
+    assert "too few coded units" in verdict_sentences(few)[0]
+    assert machine_verdict(study(2, 6), ["A", "B"], n_boot=200).loc[0, "verdict"] == "too few to judge"  # 2 transcripts
+    enough = machine_verdict(study(4, 3), ["A", "B"], n_boot=200)
+    assert enough.loc[0, "human_present"] == 12 and enough.loc[0, "human_transcripts"] == 4
+    assert enough.loc[0, "verdict"] == "as humans"

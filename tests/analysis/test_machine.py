@@ -59,6 +59,43 @@ def test_report_section_machine_and_human_coders(coded, tmp_path):
     html = out.read_text(encoding="utf-8")
     assert "<h2>Machine and human coders</h2>" in html
     assert "<h2>Agreement: JR vs SM</h2>" in html  # the humans' own table is still there
-    assert re.search(r"For (Communication|Balance of resources|Clear leadership) the machine", html)
+    assert re.search(r"For (Communication|Balance of resources|Clear leadership) (the machine|there are too few)", html)
     assert "machine kappa [95% CI]" in html and "Learning curves" in html
     assert len(re.findall(r"src='data:image/png;base64,", html)) >= 3
+
+
+def test_an_unchanged_project_fits_no_model_again(coded, monkeypatch):
+    """Issue 26.7: the machine's cross-validated codings and learning curves (what the report's machine section
+    shows) are stored and reused while the codings and the model are unchanged; a new coding or another model
+    makes them again."""
+    from qdakit.suggest.suggester import CodeSuggester
+
+    fits = []
+    real_fit = CodeSuggester.fit
+
+    def counting_fit(self, *args, **kwargs):  # noqa: ANN001, ANN202
+        fits.append(1)
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(CodeSuggester, "fit", counting_fit)
+
+    def section(embedder: FakeEmbedder) -> int:
+        before = len(fits)
+        verdict = machine_vs_humans(coded, ["JR", "SM"], embedder=embedder, n_boot=50, n_splits=2, **BATCH_PARAMS)
+        curve = machine_learning_curve(coded, ["JR", "SM"], fractions=(0.5, 1.0), embedder=embedder, **BATCH_PARAMS)
+        assert len(verdict) == 3 and len(curve) == 6
+        return len(fits) - before
+
+    first = section(FakeEmbedder(dim=64))
+    assert first > 0
+    again = machine_learning_curve(coded, ["JR", "SM"], fractions=(0.5, 1.0), embedder=FakeEmbedder(dim=64),
+                                   **BATCH_PARAMS)
+    assert section(FakeEmbedder(dim=64)) == 0  # nothing changed: nothing fitted
+    before = len(fits)  # precode's verdict passes the suggester's defaults explicitly: the same run
+    machine_vs_humans(coded, ["JR", "SM"], embedder=FakeEmbedder(dim=64), n_boot=50, n_splits=2, **BATCH_PARAMS,
+                      target_precision=None)
+    assert len(fits) == before
+    assert again["kappa"].notna().any()
+    coded.code("t4#1", "Communication", "JR")
+    assert section(FakeEmbedder(dim=64)) > 0  # a new coding: cross-validated again
+    assert section(FakeEmbedder(dim=32)) > 0  # another model too

@@ -56,3 +56,26 @@ def test_span_codings_quote_the_span(proj):
     proj.code(seg.id, "Communication", "SM", start=seg.start, end=seg.start + len("We talk at the monthly meeting"))
     q = exemplar_quotes(proj, level="code", n=3, embedder=FakeEmbedder(), min_words=3)
     assert "We talk at the monthly meeting" in q[q.code == "Communication"]["quote"].tolist()
+
+
+def test_one_passage_per_theme_and_different_speakers_without_attributes(tmp_path):
+    """Issue 26.4: a turn coded by two coders (a span, the whole turn) is quoted once under its theme, and
+    with no participant ids loaded the quotes still come from different speakers."""
+    turns = [("Interviewer", "Tell me about meetings, please, in your own words."),
+             ("Ann", "We meet monthly and the monthly meeting keeps everyone talking together well."),
+             ("Ann", "The monthly meeting is where we talk and share news with partners every time."),
+             ("Bob", "We talk at the monthly meeting and share news by email with the partners too."),
+             ("Cat", "Our partners share news at the meeting and by email, which keeps us talking.")]
+    t, segs = make_transcript("t", turns)
+    with Project.create(tmp_path / "q.qdakit") as p:
+        p.add_transcripts([(t, segs)])  # no attributes: no segment has a participant id
+        p.load_codebook(Codebook([Code("Communication"), Code("Meetings", parent="Communication")]))
+        for sid in ("t#1", "t#2", "t#3", "t#4"):
+            p.code(sid, "Meetings", "JR")
+        first = p.segment("t#1")
+        p.code("t#1", "Meetings", "SM", start=first.start, end=first.start + len("We meet monthly and the monthly"
+                                                                                " meeting keeps everyone"))
+        p.code("t#1", "Communication", "SM")
+        q = exemplar_quotes(p, n=3, embedder=FakeEmbedder(dim=256), min_words=3)
+    assert not q["segment_id"].duplicated().any()
+    assert sorted(q["segment_id"].map(lambda s: turns[int(s[2:])][0])) == ["Ann", "Bob", "Cat"]

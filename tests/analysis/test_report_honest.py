@@ -87,7 +87,7 @@ def test_coder_filter_in_every_title_and_count(study, tmp_path):
 
 
 def test_researchers_are_not_participants(study, tmp_path):
-    assert study.summary()["participants"] == 3  # the project's raw count includes the researcher R1
+    assert study.summary()["participants"] == 2 and study.summary()["researchers"] == 1  # R1 is a researcher
     assert _cards(_report(study, tmp_path))["participants"] == "2"
     units = content.coded_units(study)
     assert "R1" not in set(units["participant"])

@@ -213,7 +213,7 @@ def test_survey_tables_are_batched_with_their_columns(setup, tmp_path):
     columns = {"text": "answer", "speaker": "respondent", "skip_empty": True}
     report = run_batch(p, [table], embedder=emb, columns=columns, **PARAMS)
     assert not report.errors and report.transcripts_added == 1  # the table is one transcript, named after it
-    seg = p.segments(p.find_transcript(name="wave3")["id"])
+    seg = p.segments(p.find_transcript(name="wave3").id)
     assert len(seg) == len(TALK) + 2 and seg["speaker"].tolist()[-2:] == ["R91", "R92"]  # the blank answer left out
     assert report.segments_precoded == len(seg) and set(p.suggestions()["segment_id"]) <= set(seg["id"])
     again = run_batch(p, [table], embedder=emb, columns=columns, **PARAMS)

@@ -151,3 +151,32 @@ def test_status_counts_researchers_apart(tmp_path):
     r = runner.invoke(app, ["status", "-p", str(path)])
     rows = dict(re.findall(r"│ (participants|researchers)\s+│ (\d+)", r.output))
     assert rows == {"participants": "1", "researchers": "2"}
+
+
+def test_a_losing_review_session_skips_what_another_decided_and_goes_on(proj, monkeypatch):
+    """Issue 28: the second reviewer's session ended at its first collision ('already accepted by SM')."""
+    from rich.prompt import Prompt
+
+    with Project.open(proj) as p:
+        first, second, third = p.suggestions(status="pending").sort_values("segment_id")["id"].tolist()  # 114, 75, 9
+    answers = iter(["a", "a", "a"])
+    real_ask = Prompt.ask
+
+    def ask(*args, **kwargs):  # SM decides #9 and #75 in another session while JR looks at #9
+        if "ccept" in str(args[0]) and not getattr(ask, "raced", False):
+            ask.raced = True
+            with Project.open(proj) as other:
+                other.accept(int(third), "SM")  # the one JR is looking at: JR's accept collides
+                other.reject(int(second), "SM")  # the next one: JR's session skips it without asking
+        return next(answers) if "ccept" in str(args[0]) else real_ask(*args, **kwargs)
+
+    monkeypatch.setattr(Prompt, "ask", ask)
+    r = runner.invoke(app, ["review", "--coder", "JR", "-p", str(proj)])
+    assert r.exit_code == 0, r.output
+    assert "skipped:" in r.output and "already accepted by SM" in r.output
+    assert f"suggestion {second} was rejected by SM meanwhile; skipped" in r.output
+    assert "1 decisions saved as JR" in r.output
+    with Project.open(proj) as p:
+        s = p.suggestions().set_index("id")
+        assert s.loc[first, "status"] == "accepted" and s.loc[first, "decided_by"] == "JR"
+        assert s.loc[third, "decided_by"] == "SM"

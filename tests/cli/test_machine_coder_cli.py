@@ -75,3 +75,17 @@ def test_codings_reviewed_and_review_no_code_applies(study):
     with Project.open(study) as p:
         assert (p.suggestions(status="rejected")["segment_id"] == seg).sum() == n_on_seg
         assert [seg, "AB"] in p.reviewed(uncoded=True)[["segment_id", "coder"]].values.tolist()
+
+
+def test_agree_with_three_coders_works_as_the_readme_shows_it(study):
+    """Issue 26.1: `agree -c JR -c SM -c machine` with the default metrics; Cohen per pair, Fleiss and
+    alpha across all three, per code and pooled, and no column of <NA>."""
+    r = CliRunner().invoke(app, ["agree", "-c", "JR", "-c", "SM", "-c", "machine", "-p", str(study), "--folds", "2"],
+                           terminal_width=250)
+    assert r.exit_code == 0, r.output
+    table = r.output.split("Is the machine as good")[0]
+    assert "<NA>" not in table and "NaN" not in table.split("(pooled)")[1].splitlines()[0]
+    header = next(line for line in table.splitlines() if "units" in line)
+    for column in ("fleiss", "alpha", "kappa JR~SM", "kappa JR~machine", "kappa SM~machine", "machine only"):
+        assert column in header, column
+    assert "(pooled)" in table and "Communication" in table

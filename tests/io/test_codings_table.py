@@ -74,3 +74,26 @@ def test_a_bad_row_after_an_empty_code_stores_neither(project, tmp_path):
     with pytest.raises(CodingError, match="line 3"):
         import_codings(project, [path])
     assert project.reviewed().empty and project.codings().empty
+
+
+def test_duplicates_are_found_by_lookup_not_by_a_query_per_row(project, tmp_path):
+    """Issue 28: a query per row over the segment's codings made an import quadratic (40,000 rows: 106 s)."""
+    from qdakit import Coding
+
+    code = next(iter(project.codebook)).name
+    rows = [Coding("t1#1", code, f"coder{i}") for i in range(3000)]
+    statements: list[str] = []
+    project._con.set_trace_callback(statements.append)
+    try:
+        added = project.add_codings([*rows, *rows[:10]])  # ten repeated within the input
+    finally:
+        project._con.set_trace_callback(None)
+    assert len(added) == 3000 and [c.coder for c in added] == [f"coder{i}" for i in range(3000)]
+    ids = [c.id for c in added]
+    assert ids == list(range(ids[0], ids[0] + 3000))
+    stored = project.codings().set_index("coder")["id"]
+    assert all(stored[c.coder] == c.id for c in added[::250])  # the ids returned are the stored ones
+    assert sum(s.lstrip().upper().startswith("SELECT") for s in statements) < 20
+    assert project.add_codings(rows) == []  # re-import adds nothing
+    recode = Coding("t1#1", code, "coder0", supersedes=ids[0])
+    assert len(project.add_codings([recode])) == 1  # a recode is always added

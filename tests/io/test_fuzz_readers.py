@@ -32,16 +32,21 @@ import docx
 import openpyxl
 import pytest
 
+import hostile
 from qdakit import Code, Codebook, Project
 from qdakit.errors import QdakitError
+from qdakit.io.textclean import INVALID
 from support import make_transcript
 
-N_CI = int(os.environ.get("QDAKIT_FUZZ_N", "30"))  # inputs per reader in the default run (480 in all)
+N_CI = int(os.environ.get("QDAKIT_FUZZ_N", "30"))  # inputs per reader in the default run (570 in all)
 N_SLOW = int(os.environ.get("QDAKIT_FUZZ_N_SLOW", "300"))  # inputs per reader under -m slow
 
 _SPECIAL = [b"\x00", b"\xff\xfe", b"\xfe\xff", b'"', b",", b";", b"\n", b"\r", b"\t", b"=", b":", b"&a ", b"*a",
             b"<", b">", b"]]>", b"{", b"[", b"-->", b"\xc3", b"\xe9", b"'", b"<!DOCTYPE x [<!ENTITY e 'x'>]>",
-            b"00:00:01.000 --> 00:00:00.500", b"name", b"guid=\"\"", b"\x0c", b"\x1b"]
+            b"00:00:01.000 --> 00:00:00.500", b"name", b"guid=\"\"", b"\x0c", b"\x1b",
+            # escape sequences, as RTF, JSON/YAML and terminals spell them (issue 28)
+            b"\\u27?", b"\\u-10240?", b"\\ud800", b"\\u001b", b"\\e", b"\x1b[2J", b"\x1b]0;t\x07", b"\xc2\x9b",
+            b"&#27;", b"&#x9b;", b"_x001B_", b" Tj ", b"q Q ", b"/F1 99 Tf", b"endstream", b"\\par "]
 
 
 # -- seeds: valid inputs of every format, written here -------------------------------------------------
@@ -106,6 +111,13 @@ SEEDS: dict[str, Callable[[Path], tuple[str, bytes]]] = {
     "attributes": lambda t: (".csv", b"participant,speaker,transcript,age\nP1,Ann,t1,34\n"),
     "questions": lambda t: (".txt", b"Q1: How do you plan?\nQ2: What happens next?\n"),
     "qdpx": lambda t: (".qdpx", _qdpx_bytes(t)),
+    "pdf": lambda t: (".pdf", hostile.pdf_bytes([hostile.text_page(["Mo: How do you plan?", "Ned: We plan in May.",
+                                                                      "Mo: And then?", "Ned: We review."])],
+                                                 flate=False)),
+    "rtf": lambda t: (".rtf", b"{\\rtf1\\ansi\\ansicpg1252 Field notes first.\\par I: Ready?\\par "
+                              b"P1: Yes \\u27?[2J and \\u-10240? done.\\par I: Go on.\\par P1: We plan.}"),
+    "codebook_escapes": lambda t: (".json", b'{"codes": [{"name": "Trust\\u001b]0;x\\u0007", '
+                                            b'"description": "lone \\ud800 here", "codes": [{"name": "Doubt"}]}]}'),
 }
 
 
@@ -124,7 +136,7 @@ def _run(reader: str, project: Project, path: Path, tmp: Path) -> None:
     from qdakit.io.importer import apply_attributes, import_files
     from qdakit.io.refi import import_qdpx, read_qdc
 
-    if reader in {"txt", "md", "vtt", "srt", "docx", "csv", "xlsx"}:
+    if reader in {"txt", "md", "vtt", "srt", "docx", "csv", "xlsx", "pdf", "rtf"}:
         import_files(project, [path])
     elif reader.startswith("codebook_"):
         project.load_codebook(read_codebook(path))
@@ -194,6 +206,21 @@ def _dump(path: Path) -> str:
         con.close()
 
 
+def _control_characters(path: Path) -> str:
+    """The first stored text holding what the sanitising boundary removes, or ""."""
+    con = sqlite3.connect(path)
+    try:
+        for table, column in (("transcripts", "text"), ("transcripts", "name"), ("segments", "text"),
+                              ("segments", "speaker"), ("codes", "name"), ("codes", "description"),
+                              ("codings", "memo"), ("codings", "coder")):
+            for (value,) in con.execute(f'SELECT "{column}" FROM {table}'):  # noqa: S608 - fixed names
+                if isinstance(value, str) and INVALID.search(value):
+                    return f"{table}.{column} = {value[:60]!r}"
+    finally:
+        con.close()
+    return ""
+
+
 def fuzz(tmp: Path, readers: list[str], n: int, seed: int = 14) -> tuple[Counter[str], list[str]]:
     """Run ``n`` mutated inputs per reader; returns the counts and one line per failure."""
     base = tmp / "base.qdakit"
@@ -216,6 +243,9 @@ def fuzz(tmp: Path, readers: list[str], n: int, seed: int = 14) -> tuple[Counter
                     warnings.simplefilter("always")
                     _run(reader, p, case, tmp)
                 counts["imported"] += 1
+                if stored := _control_characters(work):
+                    failures.append(f"{case.name} ({reader}): a control character or lone surrogate was stored: "
+                                    f"{stored}")
                 if k == 0:
                     counts["seeds imported"] += 1
             except QdakitError as exc:

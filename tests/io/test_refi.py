@@ -165,10 +165,12 @@ def test_cases_and_variables_become_attributes(tmp_path, new_project):
              f'<Case guid="{G(70)}" name="Ann">{value(60, "F")}<SourceRef targetGUID="{G(100)}"/></Case>'
              f'<Case guid="{G(71)}" name="Site A">{value(61, "north")}<SourceRef targetGUID="{G(100)}"/></Case>'
              f'<Case guid="{G(72)}" name="Carol">{value(60, "F")}</Case>'
-             f'<Case guid="{G(73)}" name="Bob">{value(60, "M")}<SelectionRef targetGUID="{G(1)}"/></Case>'
+             f'<Case guid="{G(73)}" name="Bob">{value(60, "M")}<SelectionRef targetGUID="{G(2)}"/>'
+             f'<SelectionRef targetGUID="{G(3)}"/></Case>'
              "</Cases>")
     src = (f'<TextSource guid="{G(100)}" name="focus"><PlainTextContent>{text}</PlainTextContent>'
-           f'{selection(1, 5, 11, (1, 10))}{value(62, "2", "IntegerValue")}</TextSource>')
+           f'{selection(1, 5, 11, (1, 10))}{selection(2, 18, 21)}{selection(3, 39, 43)}'
+           f'{value(62, "2", "IntegerValue")}</TextSource>')
     p = new_project()
     report = import_qdpx(p, make_qdpx(tmp_path / "c.qdpx", project_xml(src, before_sources=variables + cases)))
     assert report.cases == 4
@@ -180,7 +182,8 @@ def test_cases_and_variables_become_attributes(tmp_path, new_project):
     assert set(segs.loc[segs["speaker"] == "Bob", "gender"]) == {"M"}
     parts = p.participants().set_index("participant")
     assert parts.loc["Carol", "gender"] == "F" and parts.loc["Carol", "transcript_id"] == ""
-    assert any("case links to selections" in n for n in report.not_carried_over)
+    # a case linked to selections (Bob) is the participant of exactly the segments they overlap
+    assert parts.loc["Bob", "transcript_id"] == "" and not any("case" in n for n in report.not_carried_over)
 
 
 def test_other_source_kinds_and_what_is_not_carried_over(tmp_path, new_project):
@@ -504,3 +507,38 @@ def test_public_names():
     assert set(refi.__all__) <= set(dir(refi))
     with pytest.raises(AttributeError):
         refi.no_such_name  # noqa: B018
+
+
+# -- a .qdpx never renames or redefines a code silently (issue 28) -----------------------------
+def _second_qdpx(tmp_path: Path, codes: str) -> Path:
+    text = "Interviewer: And the budget?\n\nBo: Smaller than last year.\n"
+    sel = selection(7, *span(text, "Smaller"), (2, 10))
+    src = f'<TextSource guid="{G(300)}" name="Bo"><PlainTextContent>{text}</PlainTextContent>{sel}</TextSource>'
+    qde = project_xml(src).replace(CODES, codes)
+    return make_qdpx(tmp_path / "second.qdpx", qde)
+
+
+def test_a_rename_of_a_code_human_codings_use_is_refused_unless_accepted(tmp_path, new_project):
+    p = new_project()
+    import_qdpx(p, unicode_qdpx(tmp_path))
+    before = codings_of(p)
+    hacked = CODES.replace('name="Praise"', 'name="HACKED"').replace("How good it is.", "Anything at all.")
+    f = _second_qdpx(tmp_path, hacked)
+    with pytest.raises(CodebookError, match=r"would change 2 code\(s\) that human codings use.*"
+                       r"'Quality': new description.*renamed 'Praise' -> 'HACKED'.*"
+                       r"2 human coding\(s\) of Ann Coder, MK.*--accept-renames"):
+        import_qdpx(p, f)
+    assert codings_of(p) == before and "Praise" in p.codebook and len(p.transcripts()) == 1
+    report = import_qdpx(p, f, accept_renames=True)
+    assert any("renamed 'Praise' -> 'HACKED'" in line for line in report.lines())
+    assert any("'Quality': new description" in c for c in report.code_changes)
+    assert "HACKED" in p.codebook and "Praise" not in p.codebook
+
+
+def test_a_rename_of_an_unused_code_is_reported_and_applied(tmp_path, new_project):
+    p = new_project()
+    p.load_codebook(Codebook([Code("Spare", guid=G(4))]))
+    codes = CODES.replace("</Codes>", f'<Code guid="{G(4)}" name="Reserve" isCodable="true"/></Codes>')
+    report = import_qdpx(p, _second_qdpx(tmp_path, codes))
+    assert report.code_changes == [f"code renamed 'Spare' -> 'Reserve' ({G(4)})"]
+    assert "Reserve" in p.codebook

@@ -270,3 +270,29 @@ def test_turn_text_is_trimmed_and_its_offsets_point_at_it(tmp_path):
     t = read_text(p)
     assert [(u.speaker, u.text) for u in t.turns] == [("Ann", "spaced out"), ("Bob", "x"), ("Ann", "nbsp")]
     assert all(t.text[u.start:u.end] == u.text for u in t.turns)
+
+
+SCRIPTS = {
+    "ru": "Интервьюер: Как вы планируете работу?\nАнна: Мы планируем в мае, потом обсуждаем с советом.\n",
+    "el": "Συνεντευκτής: Πώς σχεδιάζετε;\nΆννα: Σχεδιάζουμε τον Μάιο και συζητάμε με το συμβούλιο.\n",
+    "ja": "インタビュアー: どのように計画しますか？\nアンナ: 五月に計画して、評議会と話し合います。\n",
+}
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_in_scripts_without_nul_bytes(tmp_path, script, encoding):
+    """Issue 28: Russian, Greek or Japanese saved as UTF-16 without a BOM imported as mojibake."""
+    from qdakit.io.base import read_text_file
+
+    p = tmp_path / f"{script}.txt"
+    p.write_bytes(SCRIPTS[script].encode(encoding))
+    assert read_text_file(p) == SCRIPTS[script]
+
+
+def test_legacy_single_byte_text_still_reads_as_cp1252(tmp_path):
+    from qdakit.io.base import read_text_file
+
+    p = tmp_path / "w.txt"
+    p.write_bytes("Interviewer: Café? Ann: Naïve, “yes”.\n".encode("cp1252"))
+    assert read_text_file(p) == "Interviewer: Café? Ann: Naïve, “yes”.\n"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 
 import pandas as pd
@@ -14,6 +15,7 @@ from qdakit import (
     Project,
     ProjectError,
     Suggestion,
+    Transcript,
 )
 from qdakit.project import store
 from support import make_transcript
@@ -207,10 +209,15 @@ def test_version_2_project_gets_the_indexes_of_version_3(tmp_path):
 def test_lookups_for_resuming_a_batch(project):
     t1 = project.transcripts().set_index("id").loc["t1"]
     text = project.transcript("t1").text
-    assert project.find_transcript(id="t1")["name"] == "t1"
-    assert project.find_transcript(name="nope", text=text)["id"] == "t1"  # found by its text
+    assert project.find_transcript(id="t1").name == "t1"
+    assert project.find_transcript(name="nope", text=text).id == "t1"  # found by its text
     assert project.find_transcript(id="t9", name="t9", text="other words") is None
-    assert project.find_transcript(id="t1")["source"] == t1["source"]
+    assert project.find_transcript(id="t1").source == t1["source"]
+    # issue 26.8: the same type as transcript(); the old dict access still works, with a warning
+    found = project.find_transcript(id="t1")
+    assert found == project.transcript("t1") and isinstance(found, Transcript)
+    with pytest.warns(DeprecationWarning, match="use .sha256"):
+        assert found["sha256"] == found.sha256 == hashlib.sha256(found.text.encode()).hexdigest()
     project.mark_precoded(["t1#1", "t1#2"], "m1")
     project.mark_precoded(["t2#1"], "m2")
     assert project.precoded("m1") == {"t1#1", "t1#2"}
@@ -222,3 +229,22 @@ def test_lookups_for_resuming_a_batch(project):
     assert project.coded_transcripts() == []
     project.code("t2#1", "Clear leadership", "JR")
     assert project.coded_transcripts() == ["t2"]
+
+
+def test_codings_with_segments_in_one_call(project):
+    """Issue 26.8: segment text, speaker, participant and attributes beside each coding, with no merge."""
+    project.set_participant_attributes("P-Ann", {"sector": "VCS"})
+    project.set_segment_participant("t1#1", "P-Ann")
+    seg = project.segment("t1#2")
+    project.code("t1#1", "Communication", "JR")
+    project.code("t1#2", "Funding", "JR", start=seg.start, end=seg.start + len("Funding was cut"))
+    plain = project.codings()
+    df = project.codings(with_segments=True)
+    assert list(df.columns[:len(plain.columns)]) == list(plain.columns) and len(df) == len(plain)
+    rows = df.set_index("segment_id")
+    assert rows.loc["t1#1", "coded_text"] == rows.loc["t1#1", "text"] == "We meet monthly and email a lot."
+    assert rows.loc["t1#2", "coded_text"] == "Funding was cut" and rows.loc["t1#2", "text"].startswith("Funding")
+    assert rows.loc["t1#1", ["speaker", "participant", "person", "sector"]].tolist() == ["Ann", "P-Ann", "P-Ann",
+                                                                                        "VCS"]
+    assert rows.loc["t1#2", "person"] == "Ann (t1)" and not rows["is_researcher"].any()
+    assert {"transcript", "question", "segment_start", "segment_end"} <= set(df.columns)

@@ -294,3 +294,33 @@ def test_a_qdc_renaming_a_used_code_by_guid_reports_a_rename(project: Project, t
     counts = project.load_codebook(read_qdc(write_qdc(Codebook(renamed), tmp_path / "cb.qdc")))
     assert counts == {"added": 0, "updated": 0, "renamed": 1, "removed": 0}
     assert project.codings()["code"].tolist() == ["Information sharing"]
+
+
+@pytest.mark.parametrize("column", ["memo", "start", "end"])
+def test_open_refuses_writes_when_a_column_of_human_work_was_dropped(coded: Project, column: str) -> None:
+    """Issue 28: ALTER TABLE codings DROP COLUMN memo succeeded and the open check did not see it."""
+    path = coded.path
+    coded.close()
+    _raw(path, f'ALTER TABLE codings DROP COLUMN "{column}"')
+    with Project.open(path) as p:
+        with pytest.raises(ProjectError, match=rf"lost column\(s\) that hold human work \(codings\.{column}\).*"
+                           "read-only"):
+            p.code("t2#1", "Communication", coder="SM")
+        assert len(p.segments()) > 0  # what is intact still reads
+
+
+def test_a_fresh_project_has_every_required_column(project: Project) -> None:
+    assert guard.schema_drift(project._con) == []
+
+
+def test_a_failed_create_leaves_no_file_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 28: init on a full disk left a 4 KB file that was no project, while saying nothing was written."""
+    def full(con: sqlite3.Connection) -> None:
+        con.execute("CREATE TABLE half (x)")  # something reached the disk before it filled
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store, "initialise", full)
+    path = tmp_path / "new.qdakit"
+    with pytest.raises(ProjectError, match="disk is full.*Nothing was left behind"):
+        Project.create(path)
+    assert sorted(tmp_path.iterdir()) == []

@@ -91,7 +91,8 @@ def test_no_machine_operation_changes_human_codings(tmp_path_factory, codings, n
 
     p = _project(tmp_path_factory.mktemp("prop") / "p.qdakit")
     made = [p.code(f"t{t}#{2 * i + 1}", code, coder) for t, i, code, coder in codings]
-    for c in made[:n_recodes]:  # some human history too
+    distinct = list({c.id: c for c in made}.values())  # coding the same thing twice returns the one coding
+    for c in distinct[:n_recodes]:  # some human history too
         p.recode(c.id, CODES[0], c.coder)
     before = p.codings(history=True)
     with warnings.catch_warnings():  # random codings make poor training data; that is not the point here
@@ -333,3 +334,37 @@ def test_the_model_named_e5_is_the_bundled_multilingual_encoder(tmp_path):
         assert isinstance(other, SentenceTransformerEmbedder) and other.model == "some/folder"
     finally:
         p.close()
+
+
+def test_segments_coded_while_precode_runs_get_no_suggestions(tmp_path):
+    """Issue 28: precode beside a codings import left pending suggestions on segments coded meanwhile.
+
+    Decided: a segment a human coded (or read) before its chunk is written is theirs, as at fit
+    time; the run adds nothing there and counts it. (A suggestion stored before the coding
+    arrived stays pending: the coding of one code does not answer the suggestion of another.)
+    """
+    p = _project(tmp_path / "p.qdakit")
+    _code_two_transcripts(p)
+    emb = FakeEmbedder(dim=128)
+    fitted = fit_suggester(p, embedder=emb)
+    code = next(iter(p.codebook)).name
+    raced: list[str] = []
+
+    class Beside:  # the fitted suggester, with a codings import landing while it scores the first chunk
+        def __getattr__(self, name):
+            return getattr(fitted, name)
+
+        def suggest(self, chunk, **kwargs):
+            out = fitted.suggest(chunk, **kwargs)
+            if not raced:
+                raced.extend(chunk["id"].tolist()[:2])
+                with Project.open(p.path) as other:
+                    other.code(raced[0], code, "JR")
+                    other.mark_reviewed([raced[1]], "SM")
+            return out
+
+    report = precode(p, suggester=Beside(), chunk_size=4)
+    pending = p.suggestions(status="pending")
+    assert report.coded_meanwhile == 2 and not pending["segment_id"].isin(raced).any()
+    assert report.suggestions == len(pending) > 0
+    assert precode(p, suggester=fitted, chunk_size=4).done == 0  # the chunk is checkpointed all the same

@@ -208,3 +208,22 @@ def test_a_theme_merge_proposal_is_accepted_on_the_codebook_page(tmp_path) -> No
             assert r.status_code == 409 and "already accepted by SM" in r.text
     finally:
         project.close()
+
+
+def test_the_review_queue_in_the_order_of_qdakit_next_says_why_and_how_far_the_machine_is(client, monkeypatch) -> None:
+    from qdakit.embed import FakeEmbedder
+    from qdakit.suggest import precode as precode_module
+
+    monkeypatch.setattr(precode_module, "default_embedder", lambda project, device="cpu": FakeEmbedder(dim=32))
+    c, project = client
+    from qdakit import Suggestion
+
+    project.add_suggestions([Suggestion("T1#5", "Communication", 0.05, "m1", "zero-shot")])
+    login(c)
+    page = c.get("/review?order=next").text
+    assert 'id="plan"' in page and "Order of <code>qdakit next</code> (in_order)" in page
+    assert re.search(r"on <strong>0</strong> of 4 codes", page) and "fewer than 3 examples" in page
+    first = int(re.search(r'data-suggestion="(\d+)"', page).group(1))
+    # the turn after the last coded one comes first, whatever its score: coding goes on in reading order
+    assert project.suggestion(first).segment_id == "T1#5"
+    assert "Why now: next in transcript T1" in page

@@ -21,6 +21,7 @@ subset of segments restricts the comparison to them.
 from __future__ import annotations
 
 import warnings
+from itertools import combinations
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -39,7 +40,7 @@ from qdakit.agreement.coefficients import (
 )
 from qdakit.errors import UndefinedStatisticWarning
 
-__all__ = ["segment_agreement", "disagreements", "METRICS", "UNITS"]
+__all__ = ["segment_agreement", "disagreements", "metric_columns", "METRICS", "UNITS"]
 
 METRICS: dict[str, Callable[..., AgreementResult]] = {
     "percent": percent_agreement,
@@ -126,7 +127,7 @@ def _presence(
     return rows, code_list, presence[rows]
 
 
-def _counts(table: np.ndarray) -> dict[str, Any]:
+def _counts(table: np.ndarray, coders: Sequence[Any]) -> dict[str, Any]:
     n_units, n_coders = table.shape
     present = table.sum(axis=1)
     row = {
@@ -138,17 +139,34 @@ def _counts(table: np.ndarray) -> dict[str, Any]:
     if n_coders == 2:
         row["only_a"] = int(((table[:, 0] == 1) & (table[:, 1] == 0)).sum())
         row["only_b"] = int(((table[:, 0] == 0) & (table[:, 1] == 1)).sum())
-    else:
-        row["only_a"] = row["only_b"] = pd.NA
+    else:  # with three or more coders, the units on which one coder alone found the code
+        alone = (present == 1)[:, None] & (table == 1)
+        for m, coder in enumerate(coders):
+            row[f"only {coder}"] = int(alone[:, m].sum())
     return row
 
 
-def _statistics(table: np.ndarray, metrics: Sequence[str]) -> dict[str, float]:
+def metric_columns(metrics: Sequence[str], coders: Sequence[Any]) -> list[str]:
+    """The statistic columns of :func:`segment_agreement`: a two-coder metric once per pair with 3+ coders."""
+    cols: list[str] = []
+    for name in metrics:
+        if name in TWO_CODER_METRICS and len(coders) > 2:
+            cols += [f"{name} {a}~{b}" for a, b in combinations(coders, 2)]
+        else:
+            cols.append(name)
+    return cols
+
+
+def _statistics(table: np.ndarray, metrics: Sequence[str], coders: Sequence[Any]) -> dict[str, float]:
     out = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedStatisticWarning)
         for name in metrics:
-            out[name] = METRICS[name](table, categories=(0, 1)).value
+            if name in TWO_CODER_METRICS and len(coders) > 2:  # Cohen's kappa per pair (Light 1971 averages them)
+                for (i, a), (j, b) in combinations(enumerate(coders), 2):
+                    out[f"{name} {a}~{b}"] = METRICS[name](table[:, [i, j]], categories=(0, 1)).value
+            else:
+                out[name] = METRICS[name](table, categories=(0, 1)).value
     return out
 
 
@@ -201,7 +219,8 @@ def segment_agreement(
     segments, codings : pandas.DataFrame
         As described in the module docstring.
     coders : sequence of str
-        The coders to compare (two for Cohen's kappa and Scott's pi). A machine
+        The coders to compare (Cohen's kappa and Scott's pi per pair when
+        there are more than two). A machine
         counts as a coder once its accepted suggestions are codings by a name.
     codes : sequence of str, optional
         Codes to compare; default every code any of the coders applied to a
@@ -227,7 +246,12 @@ def segment_agreement(
         ``n_segments``, ``n_units`` (segments, or segment x code pairs when
         pooled), ``all_present``, ``none_present``, ``mixed`` (units on which
         coders differ), ``only_a``/``only_b`` (present for the first/second
-        coder only; NA for more than two coders), then one column per metric.
+        coder only) with two coders, ``only <coder>`` per coder (present for
+        that coder alone) with three or more, then one column per metric.
+        With three or more coders a two-coder metric ("cohen", "scott") is
+        computed for every pair, in columns ``"cohen A~B"`` (their mean is
+        Light's kappa), beside the metrics defined for any number of coders
+        ("fleiss", "krippendorff", ...); :func:`metric_columns` lists them.
         Undefined statistics are NaN, with one
         :class:`~qdakit.errors.UndefinedStatisticWarning` naming the rows.
 
@@ -250,21 +274,20 @@ def segment_agreement(
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
         raise AgreementError(f"unknown metric(s) {unknown}; choose from {list(METRICS)}")
-    if len(coders) != 2 and any(m in TWO_CODER_METRICS for m in metrics):
-        raise AgreementError(
-            f"metrics {[m for m in metrics if m in TWO_CODER_METRICS]} compare two coders; "
-            f"with {len(coders)} coders use 'fleiss', 'conger', 'krippendorff' or 'gwet_ac1'"
-        )
     rows_idx, code_list, presence = _presence(segments, codings, coders, codes, units)
     n_seg, n_coders = presence.shape[0], len(coders)
     rows = []
+
+    def _stats(table: np.ndarray) -> dict[str, Any]:
+        return {**_counts(table, coders), **_statistics(table, metrics, coders)}
+
     if by == "code":
         label = "code"
         for j, code in enumerate(code_list):
             table = presence[:, j, :]
-            rows.append({label: code, "n_segments": n_seg, **_counts(table), **_statistics(table, metrics)})
+            rows.append({label: code, "n_segments": n_seg, **_stats(table)})
         pooled = presence.reshape(-1, n_coders)
-        rows.append({label: POOLED, "n_segments": n_seg, **_counts(pooled), **_statistics(pooled, metrics)})
+        rows.append({label: POOLED, "n_segments": n_seg, **_stats(pooled)})
     else:
         label = _group_column(segments, by)
         groups = segments[label].iloc[rows_idx].astype(object)
@@ -276,14 +299,12 @@ def segment_agreement(
                 sel = sel[:, sel.any(axis=(0, 2)), :]
             table = sel.reshape(-1, n_coders)
             pieces.append(table)
-            rows.append({label: group, "n_segments": len(sel), **_counts(table), **_statistics(table, metrics)})
+            rows.append({label: group, "n_segments": len(sel), **_stats(table)})
         table = np.concatenate(pieces) if pieces else np.zeros((0, n_coders), np.int8)
-        rows.append({label: ALL, "n_segments": n_seg, **_counts(table), **_statistics(table, metrics)})
+        rows.append({label: ALL, "n_segments": n_seg, **_stats(table)})
     frame = pd.DataFrame(rows)
-    for col in ("only_a", "only_b"):
-        frame[col] = frame[col].astype("Int64")
     frame.attrs["coders"] = list(coders)
-    _warn_undefined(frame, label, metrics)
+    _warn_undefined(frame, label, metric_columns(metrics, coders))
     return frame
 
 

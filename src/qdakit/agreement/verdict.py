@@ -17,8 +17,12 @@ replacement; every coder pair sees the same resample, so the interval of the
 difference accounts for the pairs being measured on the same units. The
 verdict:
 
-* ``"never applied"``: the humans applied the code, the machine never did;
 * ``"only the machine"``: the machine applied a code no human applied on these units;
+* ``"too few to judge"``: the humans applied the code on fewer than
+  ``min_positives`` units (default 10), or in fewer than ``min_transcripts``
+  transcripts (default 3); a kappa from two coded units says nothing, so no
+  verdict is given and readers should not print its interval;
+* ``"never applied"``: the humans applied the code, the machine never did;
 * ``"guessing"``: the interval of ``machine_kappa`` includes 0;
 * ``"below humans"``: the interval of ``difference`` lies below 0;
 * ``"as humans"``: neither (the machine is not measurably worse than a second
@@ -48,10 +52,15 @@ import pandas as pd
 
 from ._base import AgreementError
 
-__all__ = ["VERDICTS", "binary_kappas", "machine_verdict", "pairwise_kappas", "verdict_sentences"]
+__all__ = ["NO_JUDGEMENT", "UNFLAGGED", "VERDICTS", "binary_kappas", "machine_verdict", "pairwise_kappas",
+           "verdict_sentences"]
 
 VERDICTS = ("as humans", "below humans", "guessing", "never applied", "only the machine", "no human level",
-            "undefined")
+            "too few to judge", "undefined")
+#: verdicts that judge nothing: shown without an interval and without a warning mark
+NO_JUDGEMENT = ("too few to judge", "undefined")
+#: verdicts that flag nothing about the machine (the others are shown with a warning mark)
+UNFLAGGED = ("as humans", "no human level", *NO_JUDGEMENT)
 
 
 def binary_kappas(X: np.ndarray, pairs: Sequence[tuple[int, int]], weights: np.ndarray | None = None) -> np.ndarray:
@@ -163,7 +172,8 @@ def pairwise_kappas(codings: pd.DataFrame, coders: Sequence[str], *, codes: Sequ
 
 def machine_verdict(codings: pd.DataFrame, humans: Sequence[str], machine: str = "machine", *,
                     codes: Sequence[str] | None = None, n_boot: int = 1000, ci: float = 0.95,
-                    random_state: int | None = 0) -> pd.DataFrame:
+                    random_state: int | None = 0, min_positives: int = 10,
+                    min_transcripts: int = 3) -> pd.DataFrame:
     """Per code: the machine's agreement with each human beside the humans' with each other.
 
     Parameters
@@ -175,12 +185,17 @@ def machine_verdict(codings: pd.DataFrame, humans: Sequence[str], machine: str =
     machine : the machine's coder name
     codes : codes to judge (default: every code anyone applied on the units)
     n_boot, ci, random_state : bootstrap resamples, coverage and seed
+    min_positives, min_transcripts : the least evidence for a verdict: units a
+        human coded with the code, and the transcripts they lie in (counted
+        when ``codings`` has a ``transcript_id`` column); below either, the
+        verdict is ``"too few to judge"``
 
     Returns
     -------
     DataFrame
         One row per code: ``code``, ``n_units``, ``human_present`` (units
-        some human coded with it), ``machine_present``, ``machine_kappa``,
+        some human coded with it), ``human_transcripts`` (the transcripts of
+        those units; NaN without a ``transcript_id`` column), ``machine_present``, ``machine_kappa``,
         ``machine_low``, ``machine_high``, ``human_kappa``, ``human_low``,
         ``human_high``, ``difference``, ``diff_low``, ``diff_high``,
         ``verdict`` (see the module docstring), then ``machine_vs_<human>``
@@ -199,7 +214,7 @@ def machine_verdict(codings: pd.DataFrame, humans: Sequence[str], machine: str =
     ...     "segment_id": ["s1", "s1", "s1", "s2", "s2", "s2", "s3", "s3", "s3", "s4", "s4", "s4"],
     ...     "code": ["cost", "cost", "cost", None, None, None, "cost", None, "cost", None, None, None],
     ...     "coder": ["A", "B", "machine"] * 4})
-    >>> v = machine_verdict(codings, ["A", "B"], n_boot=50)
+    >>> v = machine_verdict(codings, ["A", "B"], n_boot=50, min_positives=1, min_transcripts=1)
     >>> v[["code", "n_units", "machine_kappa", "human_kappa"]]
        code  n_units  machine_kappa  human_kappa
     0  cost        4           0.75          0.5
@@ -213,11 +228,19 @@ def machine_verdict(codings: pd.DataFrame, humans: Sequence[str], machine: str =
     human_pairs = list(itertools.combinations(range(m), 2))
     W = (np.random.default_rng(random_state).multinomial(len(units), np.full(len(units), 1 / len(units)),
                                                          size=int(n_boot)) if len(units) else None)
+    transcript_of = None
+    if "transcript_id" in codings.columns:
+        first = codings.drop_duplicates("segment_id")
+        transcript_of = pd.Series(first["transcript_id"].to_numpy(), index=first["segment_id"].astype(str)
+                                  ).reindex(units).to_numpy()
     rows = []
     for code in codes:
         X = _presence(units, coded, coders, code)
+        positive = X[:, :m].any(axis=1)
         row: dict[str, object] = {"code": code, "n_units": len(units),
-                                  "human_present": int(X[:, :m].any(axis=1).sum()),
+                                  "human_present": int(positive.sum()),
+                                  "human_transcripts": float("nan") if transcript_of is None
+                                  else int(pd.Series(transcript_of[positive]).nunique()),
                                   "machine_present": int(X[:, m].sum())}
         if len(units):
             km = binary_kappas(X, machine_pairs)[0]
@@ -240,7 +263,7 @@ def machine_verdict(codings: pd.DataFrame, humans: Sequence[str], machine: str =
         else:
             row.update({k: float("nan") for k in ("human_kappa", "human_low", "human_high", "difference",
                                                    "diff_low", "diff_high")})
-        row["verdict"] = _verdict(row, bool(human_pairs))
+        row["verdict"] = _verdict(row, bool(human_pairs), min_positives, min_transcripts)
         for h, name in enumerate(humans):
             row[f"machine_vs_{name}"] = float(km[h])
         if m == 2:
@@ -259,14 +282,17 @@ def _nanmean(draws: np.ndarray | None) -> np.ndarray:
         return np.where(ok.any(axis=1), np.nansum(draws, axis=1) / np.maximum(ok.sum(axis=1), 1), np.nan)
 
 
-def _verdict(row: dict[str, object], has_humans: bool) -> str:
+def _verdict(row: dict[str, object], has_humans: bool, min_positives: int = 10, min_transcripts: int = 3) -> str:
     mk, lo, dhi = row["machine_kappa"], row["machine_low"], row.get("diff_high", float("nan"))
     if mk != mk:  # NaN
         return "undefined"
+    if row["human_present"] == 0:
+        return "only the machine" if row["machine_present"] else "undefined"
+    where = row.get("human_transcripts", float("nan"))
+    if row["human_present"] < min_positives or (where == where and where < min_transcripts):  # type: ignore
+        return "too few to judge"
     if row["machine_present"] == 0:
         return "never applied"
-    if row["human_present"] == 0:
-        return "only the machine"
     if lo != lo or lo <= 0:  # type: ignore[operator]
         return "guessing"
     if not has_humans:
@@ -295,6 +321,11 @@ def verdict_sentences(verdict: pd.DataFrame) -> list[str]:
         elif v == "never applied":
             out.append(f"For {code} the machine never applied the code where the coders did "
                        f"({r['human_present']} of {r['n_units']} units): it has not learned it yet.")
+        elif v == "too few to judge":
+            where = r.get("human_transcripts", float("nan"))
+            out.append(f"For {code} there are too few coded units to judge the machine: the coders applied it on "
+                       f"{r['human_present']} unit(s)" + (f" in {int(where)} transcript(s)" if where == where else "")
+                       + "; code more segments of it before trusting any figure.")
         elif v == "undefined":
             out.append(f"For {code} agreement is undefined: on the {r['n_units']} units read by everyone "
                        "nobody (or everybody) applied it.")

@@ -32,6 +32,7 @@ import pandas as pd
 
 from qdakit.errors import CodingError
 from qdakit.project import Project
+from qdakit.project.views import person
 
 __all__ = ["coded_units", "frequencies", "summarise", "classify_themes", "wave_change", "cooccurrence",
            "bootstrap_counts", "check_grouping", "groupings", "ALL_EQUAL", "TOO_FEW", "MIN_CODINGS_TO_CLASSIFY"]
@@ -185,8 +186,8 @@ def bootstrap_counts(
 ) -> pd.DataFrame:
     """Each count of :func:`frequencies` with a percentile interval from resampling participants.
 
-    The participants of each group (speakers not resolved to one count as
-    one participant per segment) are drawn with replacement, ``n_boot``
+    The participants of each group (:func:`qdakit.project.views.person`; a
+    segment with no speaker counts as one participant) are drawn with replacement, ``n_boot``
     times; each draw's counts are the sum of the drawn participants' counts.
     A group with one participant has no spread to show (low = high). The interval says how much
     a count depends on who happened to be interviewed, which the ±1 SD across
@@ -200,7 +201,7 @@ def bootstrap_counts(
     freq = frequencies(project, by=by, level=level, rule=rule, coder=coder)
     keys = _keys(by)
     units = coded_units(project, coder=coder).dropna(subset=keys)
-    who = units["participant"].fillna("segment:" + units["segment_id"])
+    who = person(units).fillna("segment:" + units["segment_id"])
     units = units.assign(_who=who)
     if rule == "participant":
         units = units.drop_duplicates([*keys, "_who", "code"])
@@ -271,8 +272,9 @@ def _count(units: pd.DataFrame, keys: list[str], level: str, rule: str) -> pd.Da
     units = units.dropna(subset=keys)
     if rule == "participant":
         # a participant's point (a code) counts once per group; two codes of one theme are two
-        # points. Speakers not resolved to a participant count per segment.
-        who = units["participant"].fillna("segment:" + units["segment_id"])
+        # points. A speaker without a participant id is one person per transcript (views.person); a
+        # segment with no speaker counts alone.
+        who = person(units).fillna("segment:" + units["segment_id"])
         units = units.assign(_who=who).drop_duplicates([*keys, "_who", "code"])
     return units.groupby([*keys, level]).size().rename("count").reset_index()
 

@@ -31,10 +31,11 @@ import numpy as np
 import pandas as pd
 
 from qdakit.agreement.reliability import MACHINE, codings_for
-from qdakit.agreement.verdict import binary_kappas, machine_verdict, verdict_sentences
+from qdakit.agreement.verdict import NO_JUDGEMENT, binary_kappas, machine_verdict, verdict_sentences
 from qdakit.errors import CodingError
 from qdakit.project import Project
-from qdakit.suggest.crossval import learning_codings, project_machine_codings
+from qdakit.suggest import crossval
+from qdakit.suggest.crossval import learning_codings, project_machine_codings, results_key
 
 __all__ = ["machine_vs_humans", "machine_learning_curve", "machine_section", "verdict_display"]
 
@@ -84,6 +85,11 @@ def machine_learning_curve(project: Project, humans: Sequence[str] | None = None
     each held-out unit read by every human is compared per code (present /
     absent) with each human, and the kappas are averaged over humans.
 
+    The table is stored in the project and reused while the human labels,
+    the embedding model and these settings are unchanged
+    (:func:`qdakit.suggest.crossval.results_key`), so a report of an
+    unchanged project does not fit the folds again.
+
     Returns
     -------
     DataFrame
@@ -91,9 +97,14 @@ def machine_learning_curve(project: Project, humans: Sequence[str] | None = None
         learned from, mean over folds), ``units``, ``kappa``.
     """
     names = _humans(project, humans)
+    emb = embedder if embedder is not None else crossval.default_embedder(project)
+    key = results_key(project, emb, humans=names, fractions=[float(f) for f in fractions], **params)
+    stored = project.stored_result("machine_learning_curve", key)
+    if stored is not None:  # the codings and the model are unchanged since it was made: reuse it
+        return stored
     human = codings_for(project, names)
     rows = []
-    for frac, machine, learned in learning_codings(project, fractions=fractions, embedder=embedder, **params):
+    for frac, machine, learned in learning_codings(project, fractions=fractions, embedder=emb, **params):
         by = human.groupby("segment_id")["coder"].nunique()
         units = pd.Index(sorted(set(by.index[by == len(names)]) & set(machine["segment_id"])))
         for code in project.codebook.names:
@@ -105,7 +116,9 @@ def machine_learning_curve(project: Project, humans: Sequence[str] | None = None
             k = binary_kappas(X, [(len(names), j) for j in range(len(names))])[0] if len(units) else np.array([np.nan])
             rows.append({"code": code, "fraction": frac, "codings": float(learned.get(code, 0.0)),
                          "units": len(units), "kappa": float(np.nanmean(k)) if not np.isnan(k).all() else np.nan})
-    return pd.DataFrame(rows, columns=["code", "fraction", "codings", "units", "kappa"])
+    frame = pd.DataFrame(rows, columns=["code", "fraction", "codings", "units", "kappa"])
+    project.store_result("machine_learning_curve", key, frame)
+    return frame
 
 
 def machine_section(project: Project, humans: Sequence[str] | None = None, *, embedder: Any = None,
@@ -163,9 +176,15 @@ def verdict_display(verdict: pd.DataFrame) -> pd.DataFrame:
     if len(humans) == 2:
         out[f"{humans[1]} ~ {humans[0]}"] = verdict[f"{humans[1]}_vs_{humans[0]}"].map(
             lambda v: "NaN" if v != v else f"{v:.2f}")
-    out["machine kappa [95% CI]"] = [_ci(r.machine_kappa, r.machine_low, r.machine_high) for r in verdict.itertuples()]
-    out["human kappa [95% CI]"] = [_ci(r.human_kappa, r.human_low, r.human_high) for r in verdict.itertuples()]
-    out["difference [95% CI]"] = [_ci(r.difference, r.diff_low, r.diff_high) for r in verdict.itertuples()]
+    nan = float("nan")
+    rows = list(verdict.itertuples())
+    judged = [r.verdict not in NO_JUDGEMENT for r in rows]  # too few units: the point value only, no interval
+    out["machine kappa [95% CI]"] = [_ci(r.machine_kappa, *((r.machine_low, r.machine_high) if j else (nan, nan)))
+                                     for r, j in zip(rows, judged, strict=True)]
+    out["human kappa [95% CI]"] = [_ci(r.human_kappa, *((r.human_low, r.human_high) if j else (nan, nan)))
+                                   for r, j in zip(rows, judged, strict=True)]
+    out["difference [95% CI]"] = [_ci(r.difference, *((r.diff_low, r.diff_high) if j else (nan, nan)))
+                                  for r, j in zip(rows, judged, strict=True)]
     out["verdict"] = verdict["verdict"].to_numpy()
     return out
 

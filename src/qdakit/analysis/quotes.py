@@ -3,7 +3,10 @@
 For each theme (or code), the passages coded with it are embedded; a passage is
 *typical* when it is close to the centroid of all of them. Quotes are picked in
 order of typicality, skipping participants already quoted until every
-participant has had a turn, so the exemplars are both typical and varied.
+participant has had a turn, so the exemplars are both typical and varied; a
+participant is :func:`qdakit.project.views.person` (the participant id, else
+the speaker within their transcript). A segment gives one quote per theme,
+however many coders or codes of the theme marked it.
 A quote is what the coder marked: the coded span when the coding has one, the
 segment otherwise, trimmed at a sentence boundary to ``max_words`` with an
 ellipsis where cut (:func:`trim_quote`); a passage is quoted under one theme
@@ -22,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from qdakit.project import Project
-from qdakit.project.views import attribution
+from qdakit.project.views import attribution, person
 
 __all__ = ["exemplar_quotes", "attribution", "trim_quote"]
 
@@ -83,6 +86,7 @@ def _passages(project: Project, coder: str | None) -> pd.DataFrame:
     merged = merged.assign(quote=[s.strip() for s in spans])
     codebook = project.codebook
     merged["theme"] = [codebook.root_of(c) for c in merged["code"]]
+    merged["person"] = person(merged).fillna("segment:" + merged["segment_id"])
     # the same passage coded by two coders is one passage
     return merged.drop_duplicates(["segment_id", "code", "quote"]).reset_index(drop=True)
 
@@ -149,14 +153,17 @@ def exemplar_quotes(
         norm = np.linalg.norm(centroid)
         sims = X @ (centroid / norm) if norm > 0 else np.zeros(len(X))
         order = np.argsort(-sims, kind="stable")
-        chosen, seen = [], set()
+        chosen: list[int] = []
+        seen: set[str] = set()
+        quoted: set[str] = set()  # one passage per segment: a span and its whole turn are one passage
         for pass_ in (0, 1):  # first distinct participants, then fill up if too few
             for i in order:
-                who = group.iloc[i]["participant"]
-                if i in chosen or (pass_ == 0 and who in seen):
+                who, seg_id = group.iloc[i]["person"], group.iloc[i]["segment_id"]
+                if i in chosen or seg_id in quoted or (pass_ == 0 and who in seen):
                     continue
                 chosen.append(i)
                 seen.add(who)
+                quoted.add(seg_id)
                 if len(chosen) == n:
                     break
             if len(chosen) == n:

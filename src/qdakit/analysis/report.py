@@ -219,14 +219,25 @@ def build_report(
         from qdakit.agreement.reliability import agreement
 
         agreement_coders = humans
-        table = agreement(project, agreement_coders, metrics=("percent", "cohen", "krippendorff", "gwet_ac1"))
+        two = len(humans) == 2
+        metrics = ("percent", "cohen", "krippendorff", "gwet_ac1") if two else \
+            ("percent", "fleiss", "krippendorff", "gwet_ac1", "cohen")  # with 3+ coders: kappa per pair too
+        table = agreement(project, agreement_coders, metrics=metrics)
         parts.append(f"<h2>Agreement: {html.escape(' vs '.join(agreement_coders))}</h2>")
-        fig = plots.agreement_bars(table, title="Cohen's kappa per code (segment level)")
+        kappa = "Cohen's" if two else "Fleiss'"
+        fig = plots.agreement_bars(table, metric="cohen" if two else "fleiss",
+                                   title=f"{kappa} kappa per code (segment level)")
         parts.append(f"<img alt='agreement' src='{_png(fig)}'>")
-        cols = ["code", "n_units", "all_present", "only_a", "only_b", "percent", "cohen", "krippendorff", "gwet_ac1"]
-        names = {"n_units": "units", "all_present": "both", "only_a": f"{agreement_coders[0]} only",
+        from qdakit.agreement.coding import metric_columns
+
+        counts = ["all_present", "only_a", "only_b"] if two else ["all_present", "mixed",
+                                                                  *(f"only {c}" for c in humans)]
+        cols = ["code", "n_units", *counts, *metric_columns(metrics, humans)]
+        names = {"n_units": "units", "all_present": "both" if two else "all", "only_a": f"{agreement_coders[0]} only",
                  "only_b": f"{agreement_coders[-1]} only", "percent": "% agree", "cohen": "Cohen's kappa",
-                 "krippendorff": "Krippendorff's alpha", "gwet_ac1": "Gwet's AC1"}
+                 "fleiss": "Fleiss' kappa", "krippendorff": "Krippendorff's alpha", "gwet_ac1": "Gwet's AC1",
+                 **{f"only {c}": f"{c} only" for c in humans},
+                 **{c: c.replace("cohen ", "Cohen's kappa ") for c in table.columns if c.startswith("cohen ")}}
         shown = table[[c for c in cols if c in table.columns]].rename(columns=names)
         parts.append(_table(shown, floats="{:.3f}"))
 

@@ -41,6 +41,8 @@ Examples
 from __future__ import annotations
 
 import gc
+import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -51,7 +53,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from qdakit.batch.chunks import ChunkResult, OnError, _frame, _read, _store, precode_files
+from qdakit.batch.chunks import ChunkResult, OnError, _frame, _read, precode_files, store_chunk
 from qdakit.batch.embedding import _batch_suggester, _ChunkEmbedder, _resolve_embedder
 from qdakit.embed.cache import project_embedder
 from qdakit.errors import CodingError
@@ -183,6 +185,7 @@ class BatchReport:
     suggestions: int = 0
     texts_embedded: int = 0
     errors: list[str] = field(default_factory=list)
+    failed_before: list[str] = field(default_factory=list)  # unchanged files an earlier run could not pre-code
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     code_report: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -245,7 +248,10 @@ def run_batch(
     moderators : speaker labels of researchers (besides "Interviewer", "Moderator", ...)
     encoding : force a text encoding
     on_error : ``"raise"`` (stop at the first unreadable file; stored chunks stay) or
-        ``"skip"`` (report it in ``errors`` and go on)
+        ``"skip"`` (report it in ``errors`` and go on): a file that cannot be read or stored, for
+        any reason, is set aside alone (the rest of its chunk is stored) and recorded in the
+        project; a rerun with the same model skips it, listed in ``failed_before``, until the
+        file changes
     columns : for tables (``.csv``, ``.xlsx``, named explicitly), the options of
         :func:`qdakit.io.table.read_table`: the columns holding the text, speaker and
         transcript, and ``skip_empty``, e.g. ``{"text": "Q5", "speaker": "ResponseId", "skip_empty": True}``
@@ -283,16 +289,21 @@ def run_batch(
     work = _batch_suggester(suggester, chunk_emb)
     report = BatchReport(model=model, files=len(files), code_report=getattr(suggester, "code_report_", pd.DataFrame()))
     todo_chunks = []
+    failed_before = project.failed_sources(model)
+    read_as = json.dumps([segment_by, encoding, sorted((columns or {}).items())], default=str)
     for chunk in chunks:
         done = project.precoded_sources(chunk, model)
+        again = {f for f in chunk
+                 if f in failed_before and failed_before[f].get("signature") == file_signature(f, read_as)}
         report.files_skipped += len(done)
-        rest = [f for f in chunk if f not in done]
+        report.failed_before += [failed_before[f]["message"] for f in chunk if f in again]
+        rest = [f for f in chunk if f not in done and f not in again]
         if rest:
             todo_chunks.append(rest)
     close: Callable[[], None] = _nothing
     if progress is True:
         progress, close = _tqdm_progress(len(files))
-    files_done = report.files_skipped
+    files_done = report.files_skipped + len(report.failed_before)
     if callable(progress):
         progress(BatchProgress(files_done, len(files), 0, 0, 0.0))
     runner = _backend(backend)
@@ -302,13 +313,18 @@ def run_batch(
     try:
         with _long_lived_heap_frozen():
             for result in runner.map(todo_chunks, work, **kwargs):
-                t_add, s_add, n_pre, n_sugg, problems = _store(project, result, model)
+                t_add, s_add, n_pre, n_sugg, problems, failed = store_chunk(project, result, model, on_error)
+                for path in result.paths:  # the checkpoint of failures: a rerun skips them while unchanged
+                    if path in failed:
+                        project.mark_failed(path, model, failed[path], file_signature(path, read_as))
+                    elif path in failed_before:
+                        project.clear_failed(path, model)
                 report.transcripts_added += t_add
                 report.segments_added += s_add
                 report.segments_precoded += n_pre
                 report.suggestions += n_sugg
                 report.texts_embedded += result.texts_embedded
-                report.errors += result.errors + problems
+                report.errors += list(failed.values()) + problems
                 notes.update(dict.fromkeys(result.notes))
                 files_done += len(result.paths)
                 if callable(progress):
@@ -321,6 +337,19 @@ def run_batch(
     report.notes = list(notes)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def file_signature(path: str, options: str = "") -> str:
+    """Size and modification time of a file ("" if it is gone), and the options it is read with.
+
+    A failed file is retried once it changes, or when it is read differently
+    (another encoding, other table columns).
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ""
+    return f"{st.st_size}:{st.st_mtime_ns}:{hashlib.sha256(options.encode()).hexdigest()[:12]}"
 
 
 @contextmanager

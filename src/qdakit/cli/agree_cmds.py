@@ -51,7 +51,12 @@ def agree(
 
     if len(coders) < 2:
         raise typer.BadParameter("name at least two coders: --coders JR --coders SM", param_hint="--coders")
-    metrics = tuple(metric) if metric else ("percent", "cohen", "krippendorff", "gwet_ac1")
+    if metric:
+        metrics = tuple(metric)
+    elif len(coders) == 2:
+        metrics = ("percent", "cohen", "krippendorff", "gwet_ac1")
+    else:  # across all coders, then Cohen's kappa for every pair: what a methods section reports
+        metrics = ("percent", "fleiss", "krippendorff", "gwet_ac1", "cohen")
     bad = [m for m in metrics if m not in METRICS]
     if bad:
         raise typer.BadParameter(f"unknown metric {', '.join(bad)}; choose from {', '.join(METRICS)}",
@@ -63,13 +68,24 @@ def agree(
             verdict = _machine_coder(p, [c for c in coders if c != MACHINE], code, folds, refresh_machine)
         table = agreement(p, coders, level=level, by=by, codes=code, metrics=metrics, units=units)
         dis = disagreement_table(p, coders, codes=code) if out else None
-    keep = ([table.columns[0], "n_units", "all_present", "only_a", "only_b", *metrics] if level == "segment"
-            else ["code", "transcript_id", "agreement", "kappa", "u_alpha"])
-    short = {"n_units": "units", "all_present": "both", "only_a": f"{coders[0]} only",
+    if level == "segment":
+        from qdakit.agreement.coding import metric_columns
+
+        counts = ["all_present", "only_a", "only_b"] if len(coders) == 2 else \
+            ["all_present", "mixed", *(f"only {c}" for c in coders)]
+        keep = [table.columns[0], "n_units", *counts, *metric_columns(metrics, coders)]
+    else:
+        keep = ["code", "transcript_id", "agreement", "kappa", "u_alpha"]
+    short = {"n_units": "units", "all_present": "both" if len(coders) == 2 else "all", "only_a": f"{coders[0]} only",
              "only_b": f"{coders[-1]} only", "percent": "%agree", "cohen": "kappa", "krippendorff": "alpha",
-             "gwet_ac1": "AC1", "brennan_prediger": "BP", "transcript_id": "transcript"}
+             "gwet_ac1": "AC1", "brennan_prediger": "BP", "transcript_id": "transcript",
+             **{f"only {c}": f"{c} only" for c in coders},
+             **{col: col.replace("cohen ", "kappa ") for col in table.columns if col.startswith("cohen ")}}
     view = table[[c for c in keep if c in table.columns]]
     _print_frame(view.rename(columns=short), title=f"Agreement, {' vs '.join(coders)} ({level} level, by {by})")
+    if level == "segment" and len(coders) > 2 and any(m in ("cohen", "scott") for m in metrics):
+        console.print("[dim]kappa A~B: Cohen's kappa of each pair of coders; %agree, fleiss, alpha and AC1 are "
+                      "across all coders.[/dim]")
     undefined = {str(w.message) for w in caught if issubclass(w.category, UndefinedStatisticWarning)}
     if undefined:
         console.print(f"[dim]NaN = undefined ({len(undefined)} cases, e.g. a code used by no one or by "
@@ -103,10 +119,11 @@ def _machine_coder(p, humans: list[str], codes: Optional[list[str]], folds: int,
 
 
 def _print_verdict(verdict) -> None:  # noqa: ANN001 - DataFrame
+    from qdakit.agreement.verdict import UNFLAGGED
     from qdakit.analysis.machine import verdict_display
 
     view = verdict_display(verdict)
-    view["verdict"] = [v if v in ("as humans", "no human level", "undefined") else f"! {v}" for v in view["verdict"]]
+    view["verdict"] = [v if v in UNFLAGGED else f"! {v}" for v in view["verdict"]]
     humans = verdict.attrs["humans"]
     _print_frame(view, title=f"Is the machine as good as a second coder? (vs {', '.join(humans)}; Cohen's kappa)")
     weak = ["guessing", "below humans", "never applied", "only the machine"]

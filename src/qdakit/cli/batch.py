@@ -137,10 +137,17 @@ def batch(
         f"{report.suggestions} suggestions in {time.perf_counter() - started:.1f} s "
         f"({report.segments_per_second:.0f} segments/s). Review them with "
         "[cyan]qdakit review --coder NAME[/cyan].", highlight=False)
+    if report.failed_before:
+        err.print(f"[yellow]skipped {len(report.failed_before)} file(s) that failed in an earlier run and have "
+                  "not changed since (fix or replace a file to retry it):[/yellow]")
+        for e in report.failed_before[:50]:
+            err.print(f"  {e}", highlight=False, soft_wrap=True, markup=False)
+        if len(report.failed_before) > 50:
+            err.print(f"  ... and {len(report.failed_before) - 50} more")
     if report.errors:
         err.print(f"[bold red]not pre-coded ({len(report.errors)} file(s) or transcript(s)):[/bold red]")
         for e in report.errors[:50]:
-            err.print(f"  {e}", highlight=False, soft_wrap=True)
+            err.print(f"  {e}", highlight=False, soft_wrap=True, markup=False)
         if len(report.errors) > 50:
             err.print(f"  ... and {len(report.errors) - 50} more")
         raise typer.Exit(1)

@@ -33,8 +33,11 @@ def export(
     matrix: Annotated[Optional[Path], typer.Option(help="Code-by-case 0/1 matrix (.csv/.xlsx).")] = None,
     case: Annotated[str, typer.Option(help="Cases of the matrix: participant, transcript or an attribute.")]
     = "participant",
-    anonymise: Annotated[bool, typer.Option(help="Pseudonymise the quotation table (spaCy NER + participants).")]
-    = False,
+    anonymise: Annotated[bool, typer.Option(
+        "--anonymise/--no-anonymise",
+        help="Pseudonymise the quotation table (participants, researchers, --terms, spaCy NER), as the report "
+             "does; on by default, since a quotes file is what leaves the team. --no-anonymise writes real "
+             "names.")] = True,
     terms: TermsOpt = None,
     keep: KeepOpt = None,
     ner: NerOpt = "all",
@@ -60,11 +63,16 @@ def export(
         if quotes:
             from qdakit.io.exports import write_quotations
 
-            anon = None
-            if anonymise or terms is not None or keep is not None:
-                anon = _anonymiser(p, terms, keep, ner, acronyms)
+            if not anonymise and (terms is not None or keep is not None):
+                raise typer.BadParameter("--terms and --keep choose how quotes are anonymised; leave them out "
+                                         "with --no-anonymise", param_hint="--no-anonymise")
+            anon = _anonymiser(p, terms, keep, ner, acronyms) if anonymise else None
             write_quotations(p, quotes, anonymiser=anon)
-            console.print(f"Wrote {quotes}{' (anonymised)' if anon else ''}.")
+            if anon is not None:
+                console.print(f"Wrote {quotes} (anonymised: names replaced by pseudonyms, as in the report).")
+            else:
+                console.print(f"Wrote {quotes}. [bold yellow]It holds real names[/bold yellow] (--no-anonymise): "
+                              "keep it inside the team.", highlight=False)
         if matrix:
             from qdakit.io.exports import code_by_case_matrix
             from qdakit.io.output import write_table

@@ -8,10 +8,13 @@ was.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
+import warnings
 
 import typer
+from rich.markup import escape
 
 from qdakit.cli.app import app
 from qdakit.cli.common import (
@@ -42,15 +45,43 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
+    """A warning as one line, ``warning: ...``, without the file and source line Python adds."""
+    err.print(f"[yellow]warning:[/yellow] {escape(str(message))}", highlight=False, soft_wrap=True)
+
+
+def project_first(argv: list[str]) -> tuple[list[str], str | None]:
+    """``-p x.qdakit import ...`` as (``import ...``, ``"x.qdakit"``): the project given before the command.
+
+    Every command takes ``--project/-p`` (and reads ``$QDAKIT_PROJECT``); written before the command, it
+    is taken as that variable for this run, so both orders work. A ``-p`` after the command still wins.
+    """
+    if argv and argv[0] in ("-p", "--project") and len(argv) > 1:
+        return argv[2:], argv[1]
+    if argv and argv[0].startswith("--project="):
+        return argv[1:], argv[0].split("=", 1)[1]
+    return argv, None
+
+
 def main() -> None:
     """Entry point: run the app, turning qdakit errors into one clear line."""
+    warnings.showwarning = _warning_line
+    args, project = project_first(sys.argv[1:])
+    before = os.environ.get("QDAKIT_PROJECT")
+    if project is not None:
+        os.environ["QDAKIT_PROJECT"] = project
     try:
-        code = app(standalone_mode=False)  # a command's typer.Exit(n) comes back as n, not raised
+        code = app(args=args, standalone_mode=False)  # a command's typer.Exit(n) comes back as n, not raised
     except QdakitError as exc:
         err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
-    except typer.Abort:
-        err.print("aborted")
+    except (typer.Abort, KeyboardInterrupt) as exc:  # a "no" at a prompt, or Ctrl-C (click makes it an Abort)
+        if isinstance(exc, KeyboardInterrupt) or isinstance(exc.__cause__, KeyboardInterrupt):
+            err.print("interrupted (Ctrl-C): what the command had finished saving is in the project; nothing "
+                      "half-written was kept.")
+        else:
+            err.print("aborted")
         sys.exit(130)
     except sqlite3.DatabaseError as exc:  # a project damaged after it was opened
         err.print(f"[bold red]error:[/bold red] the project file could not be read or written ({exc}); if it "
@@ -68,6 +99,12 @@ def main() -> None:
         if isinstance(exc, leave):
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         raise
+    finally:
+        if project is not None:  # as it was: main() may run again in the same process (tests, notebooks)
+            if before is None:
+                os.environ.pop("QDAKIT_PROJECT", None)
+            else:
+                os.environ["QDAKIT_PROJECT"] = before
     if isinstance(code, int) and code:
         sys.exit(code)
 

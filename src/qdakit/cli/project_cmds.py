@@ -90,6 +90,9 @@ def import_cmd(
     refi_offsets: Annotated[str, typer.Option(
         "--refi-offsets", help="How a .qdpx counts selection positions: 'auto' (found per source and "
                                "checked), or force 'codepoints', 'codepoints-lf', 'utf16', 'utf16-lf'.")] = "auto",
+    accept_renames: Annotated[bool, typer.Option(
+        "--accept-renames", help="A .qdpx may rename or redefine codes that human codings use (listed in the "
+                                 "report either way); without it such an import is refused.")] = False,
     check: Annotated[bool, typer.Option(
         "--check", help="Dry run: read and audit the files, print the full audit, write nothing.")] = False,
     resplit: Annotated[Optional[str], typer.Option(
@@ -138,7 +141,8 @@ def import_cmd(
 
         with _open(project) as proj:
             for f in qdpx:
-                refi_report = import_qdpx(proj, f, segment_by=by, offsets=refi_offsets)  # type: ignore[arg-type]
+                refi_report = import_qdpx(proj, f, segment_by=by, offsets=refi_offsets,  # type: ignore[arg-type]
+                                          accept_renames=accept_renames)
                 console.print(f"[bold]{f}[/bold] (REFI-QDA):")
                 for line in refi_report.lines():
                     console.print(f"  {line}", highlight=False)
@@ -214,12 +218,6 @@ def status(
         sdf = p.segments()
         codings = p.codings()
         audits = load_audits(p)
-    if not sdf.empty:  # researchers (interviewers, moderators) are never counted as participants
-        is_res = sdf["is_researcher"].astype(bool)
-        people = dict(participants=sdf.loc[~is_res, "participant"].dropna().nunique(),
-                      researchers=sdf.loc[is_res, "participant"].dropna().nunique())
-        summary = {k: v for k, v in summary.items() if k != "participants"}
-        summary = {**dict(list(summary.items())[:3]), **people, **dict(list(summary.items())[3:])}
     overview = Table("", "", title=f"Project {project}", show_header=False)
     for key, value in summary.items():
         overview.add_row(key.replace("_", " "), str(value))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -17,6 +18,7 @@ from qdakit.cli.common import (
     ProjectOpt,
     TermsOpt,
     console,
+    print_notes,
 )
 
 
@@ -51,10 +53,12 @@ def report(
 
     if errorbars not in ERRORBARS:
         raise typer.BadParameter(f"use one of {', '.join(ERRORBARS)}", param_hint="--errorbars")
-    with _open(project) as p:
+    with _open(project) as p, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # a long turn, a code short of examples: tidy notes below, not raw warnings
         anon = _anonymiser(p, terms, keep, ner, acronyms)
         path = build_report(p, out, by=by, coder=coder, agreement_coders=agreement, anonymiser=anon, title=title,
                             errorbars=errorbars, quote_words=quote_words, repeat_quotes=repeat_quotes)
+    print_notes(caught)
     if pseudonyms is not None:
         anon.save_table(pseudonyms)
     console.print(f"Wrote {path}" + (f"; pseudonym table in {pseudonyms} (keep it private)." if pseudonyms else "."))

@@ -16,6 +16,7 @@ from qdakit.cli.common import (
     ProjectOpt,
     console,
     err,
+    print_notes,
 )
 from qdakit.errors import CodingError
 
@@ -58,35 +59,42 @@ def precode(
     from qdakit.suggest.precode import default_embedder, fine_tuned_project_embedder, fit_suggester, named_embedder
     from qdakit.suggest.precode import precode as run
 
-    with _open(project) as p, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        started = time.perf_counter()
-        embedder = default_embedder(p, device=device) if model is None else named_embedder(p, model, device=device)
-        if fine_tune:
-            err.print("Fine-tuning the encoder on the human codings ...", soft_wrap=True)
-            embedder = fine_tuned_project_embedder(p, device=device, model=model)
-            how = ("fine-tuned and saved next to the project" if embedder.embedder.loaded
-                   else "the saved fine-tuning reused: the codings are unchanged")
-            err.print(f"Encoder ready in {time.perf_counter() - started:.1f} s ({how}): {embedder.model_id}",
-                      soft_wrap=True, highlight=False)
-        err.print("Fitting the suggester on the human codings"
-                  + (f" and embedding {len(transcript)} chosen transcript(s) ..." if transcript else " ..."))
-        suggester = fit_suggester(p, embedder=embedder, transcripts=transcript,
-                                  target_precision=target_precision, min_examples=min_examples,
-                                  zero_shot_min_similarity=min_similarity, verbose=True)
-        fit_seconds = time.perf_counter() - started
-        suggester.set_params(verbose=False)  # the pre-coding bar below counts the rest
-        with _progress() as bar:
-            task = bar.add_task("Pre-coding", total=None)
+    stage = ["fitting"]  # what a Ctrl-C interrupts
+    try:
+        with _open(project) as p, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            started = time.perf_counter()
+            embedder = default_embedder(p, device=device) if model is None else named_embedder(p, model, device=device)
+            if fine_tune:
+                err.print("Fine-tuning the encoder on the human codings ...", soft_wrap=True)
+                embedder = fine_tuned_project_embedder(p, device=device, model=model)
+                how = ("fine-tuned and saved next to the project" if embedder.embedder.loaded
+                       else "the saved fine-tuning reused: the codings are unchanged")
+                err.print(f"Encoder ready in {time.perf_counter() - started:.1f} s ({how}): {embedder.model_id}",
+                          soft_wrap=True, highlight=False)
+            err.print("Fitting the suggester on the human codings"
+                      + (f" and embedding {len(transcript)} chosen transcript(s) ..." if transcript else " ..."))
+            suggester = fit_suggester(p, embedder=embedder, transcripts=transcript,
+                                      target_precision=target_precision, min_examples=min_examples,
+                                      zero_shot_min_similarity=min_similarity, verbose=True)
+            fit_seconds = time.perf_counter() - started
+            suggester.set_params(verbose=False)  # the pre-coding bar below counts the rest
+            with _progress() as bar:
+                task = bar.add_task("Pre-coding", total=None)
 
-            def step(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+                def step(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
 
-            report = run(p, suggester=suggester, transcripts=transcript, top_k=top_k, chunk_size=chunk_size,
-                         progress=step)
-    for w in caught:
-        if w.category.__module__.startswith("qdakit"):
-            console.print(f"[yellow]note:[/yellow] {w.message}", highlight=False)
+                stage[0] = "pre-coding"
+                report = run(p, suggester=suggester, transcripts=transcript, top_k=top_k, chunk_size=chunk_size,
+                             progress=step)
+    except KeyboardInterrupt:
+        saved = ("the segments pre-coded so far are saved; run the same command again to resume where it stopped"
+                 if stage[0] == "pre-coding" else "nothing was written; run the same command again to start over")
+        err.print(f"[bold yellow]interrupted[/bold yellow] while {stage[0]}: {saved}.", highlight=False,
+                  soft_wrap=True)
+        raise typer.Exit(130) from None
+    print_notes(caught)
     if not report.code_report.empty:
         frame = report.code_report.reset_index()
         cols = ["code", "mode", "positives", "transcripts", "threshold", "cv_precision", "cv_recall", "cv_kappa",
@@ -120,6 +128,7 @@ def _verdicts(project, device: str, model: str | None, params: dict):  # noqa: A
 
     import pandas as pd
 
+    from qdakit.agreement.verdict import UNFLAGGED
     from qdakit.analysis.machine import machine_vs_humans
     from qdakit.suggest.precode import default_embedder, named_embedder
 
@@ -131,7 +140,7 @@ def _verdicts(project, device: str, model: str | None, params: dict):  # noqa: A
         except CodingError as exc:
             err.print(f"No verdict against the human coders yet: {exc}")
             return pd.DataFrame({"code": [], "vs humans": []})
-    marks = [x if x in ("as humans", "no human level", "undefined") else f"! {x}" for x in v["verdict"]]
+    marks = [x if x in UNFLAGGED else f"! {x}" for x in v["verdict"]]
     return pd.DataFrame({"code": v["code"], "vs humans": marks})
 
 
@@ -211,16 +220,34 @@ def explain_table(info: dict[str, Any]) -> Table:
 def next_cmd(
     project: ProjectOpt = DEFAULT_PROJECT,
     n: Annotated[int, typer.Option("-n", help="How many segments.")] = 10,
+    strategy: Annotated[Optional[str], typer.Option(
+        help="in_order (transcript by transcript), uncertain (segments the machine is least sure of, varied), "
+             "transcript (the transcript the machine is least sure of, in order) or rare (segments likely to "
+             "hold codes with few examples). Default: the one measured best (benchmarks/what_next.py).")] = None,
+    codes: Annotated[bool, typer.Option(
+        "--codes/--no-codes", help="Also list every code's cross-validated kappa against the coders.")] = True,
 ) -> None:
-    """The segments a human should code next: the ones the machine is least sure of, and varied."""
-    from qdakit.suggest.precode import next_to_code
+    """The segments a human should code next, why, and how far the machine is from the coders."""
+    from qdakit.suggest.active import STRATEGIES
+    from qdakit.suggest.review_queue import READY_KAPPA, review_order
 
+    if strategy is not None and strategy not in STRATEGIES:
+        raise typer.BadParameter(f"{strategy!r}; use one of {', '.join(STRATEGIES)}", param_hint="--strategy")
     with _open(project) as p:
-        rows = next_to_code(p, n)
-    table = Table("segment", "speaker", "text", title="Code these next")
-    for r in rows.itertuples():
-        table.add_row(r.id, str(r.speaker), _fmt(r.text, 110))
+        order = review_order(p, n, strategy=strategy)
+    table = Table("segment", "speaker", "text", "why", title=f"Code these next ({order.strategy})")
+    for r in order.segments.itertuples():
+        table.add_row(escape(str(r.id)), escape(str(r.speaker)), escape(_fmt(r.text, 90)), escape(r.why))
     console.print(table)
+    for line in order.needs:
+        console.print(f"- {escape(line)}")
+    if codes:
+        agree = Table("code", "mode", "examples", "cv kappa", title="How far the machine is from the coders "
+                      f"(cross-validated kappa per code; >= {READY_KAPPA}: worth reviewing)")
+        for code, r in order.agreement.sort_values("cv_kappa", ascending=False).iterrows():
+            k = "-" if r["cv_kappa"] != r["cv_kappa"] else f"{r['cv_kappa']:.2f}" + (" ready" if r["ready"] else "")
+            agree.add_row(escape(str(code)), str(r["mode"]), str(int(r["positives"])), k)
+        console.print(agree)
 
 
 @app.command()
@@ -236,6 +263,23 @@ def accept(
     with _open(project) as p:
         added = accept_above(p, coder=coder, min_score=min_score, codes=code)
     console.print(f"{coder} accepted {len(added)} suggestions scoring >= {min_score}.")
+
+
+def _decide(p: Any, key: str, r: Any, coder: str, names: list[str], pending: Any) -> None:
+    """Save one review decision (``key``: a, r, c, n or s) on suggestion ``r``, logged like a workbench
+    decision (:meth:`Project.decide`), so ``qdakit serve`` can undo it."""
+    from rich.prompt import Prompt
+
+    action = {"a": "accept", "r": "reject", "c": "recode", "n": "nocode"}.get(key)
+    if action is None:
+        return
+    code = None
+    if key == "c":
+        for i, name in enumerate(names, start=1):
+            console.print(f"  {i:2d} {escape(name)}")
+        pick = Prompt.ask("code number", choices=[str(i) for i in range(1, len(names) + 1)], console=console)
+        code = names[int(pick) - 1]
+    p.decide(int(r.id), action, coder, code=code)
 
 
 @app.command()
@@ -266,6 +310,11 @@ def review(
         for r in pending.itertuples():
             if r.segment_id in settled:
                 continue
+            now = p.suggestion(int(r.id))
+            if now.status != "pending":  # decided in another session since this one started
+                console.print(f"[dim]suggestion {r.id} was {now.status} by {escape(str(now.decided_by))} "
+                              "meanwhile; skipped[/dim]", highlight=False)
+                continue
             seg = segs.loc[r.segment_id]
             prev = segs[(segs.transcript_id == seg.transcript_id) & (segs["index"] == seg["index"] - 1)]
             console.rule(escape(f"{r.segment_id}  ({decided} decided, {len(pending) - decided} left)"))
@@ -279,18 +328,11 @@ def review(
                              choices=["a", "r", "c", "n", "s", "q"], default="s", console=console)
             if key == "q":
                 break
-            if key == "c":
-                for i, name in enumerate(names, start=1):
-                    console.print(f"  {i:2d} {escape(name)}")
-                pick = Prompt.ask("code number", choices=[str(i) for i in range(1, len(names) + 1)],
-                                  console=console)
-            action = {"a": "accept", "r": "reject", "c": "recode", "n": "nocode"}.get(key)
-            if action is not None:
-                try:  # logged like a workbench decision, so `qdakit serve` can undo it
-                    p.decide(int(r.id), action, coder, code=names[int(pick) - 1] if key == "c" else None)
-                except CodingError as exc:  # another reviewer decided it meanwhile: say so, go on
-                    console.print(f"[yellow]{escape(str(exc))}[/yellow]")
-                    continue
+            try:  # another reviewer may have decided it meanwhile: say so and go on to the next
+                _decide(p, key, r, coder, names, pending)
+            except CodingError as exc:
+                console.print(f"[yellow]skipped:[/yellow] {escape(str(exc))}", highlight=False)
+                continue
             if key == "n":
                 settled.add(r.segment_id)
             if key != "s":

@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from qdakit.cli.common import SafeConsole
 
 __all__ = ["register"]
 
 # as the other commands: the terminal's width, or $COLUMNS when set; other piped output gets 140
-_console = Console() if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit() else Console(width=140)
+_console = SafeConsole() if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit() else SafeConsole(width=140)
 
 
 def _clip(text: str, width: int) -> str:

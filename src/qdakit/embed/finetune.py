@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from qdakit.embed.base import text_hash
-from qdakit.embed.sentence import SentenceTransformerEmbedder
+from qdakit.embed.sentence import WEIGHTS_RECORD, SentenceTransformerEmbedder, folder_digest
 from qdakit.errors import QdakitError
 
 
@@ -136,6 +136,10 @@ def _save_quietly(st: Any, folder: Path) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         st.save(str(tmp))
+        (tmp / WEIGHTS_RECORD).write_text(folder_digest(tmp) + "\n", encoding="ascii")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it 0700; the folder is the user's, as any other
         try:
             os.replace(tmp, folder)
         except OSError:  # another run saved the same model meanwhile: keep theirs
@@ -145,6 +149,25 @@ def _save_quietly(st: Any, folder: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
         if was_enabled:
             hf_logging.enable_progress_bar()
+
+
+def check_weights(folder: Path) -> None:
+    """Refuse a saved fine-tuned model whose files are not those written when it was trained.
+
+    The digest recorded at training (:data:`WEIGHTS_RECORD`) must match the
+    folder's content; a folder saved before the record existed gets it now
+    (trusted on first use).
+    """
+    record = folder / WEIGHTS_RECORD
+    found = folder_digest(folder)
+    if not record.is_file():
+        record.write_text(found + "\n", encoding="ascii")
+        return
+    expected = record.read_text(encoding="ascii").strip()
+    if expected != found:
+        raise FineTuneError(f"{folder}: the fine-tuned model's files changed since it was trained (recorded "
+                            f"sha256 {expected[:12]}, found {found[:12]}); they are not used. Delete the folder "
+                            "to train the model again from the codings.")
 
 
 def fine_tuned_embedder(segments: pd.DataFrame, codings: pd.DataFrame,
@@ -183,6 +206,7 @@ def fine_tuned_embedder(segments: pd.DataFrame, codings: pd.DataFrame,
     model_id = f"{base.model_id}+ft-{h}"
     folder = None if cache_dir is None else Path(cache_dir) / f"ft-{h}"
     if folder is not None and (folder / "config.json").exists():
+        check_weights(folder)
         return SentenceTransformerEmbedder(folder, device=base.device, batch_size=base.batch_size,
                                            max_seq_length=base.max_seq_length, model_id=model_id)
     A, B, target = contrastive_pairs(labels, pairs_per_text, seed=seed)

@@ -9,10 +9,12 @@ where possible), each chunk is embedded, and the chunk vectors are averaged
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +27,28 @@ from qdakit.embed.base import (
     default_model_path,
 )
 from qdakit.errors import ModelLoadError
+
+#: the file, in a model folder qdakit saved, that records the digest of its weights when they were written
+WEIGHTS_RECORD = "qdakit-weights.sha256"
+
+
+def folder_digest(folder: str | os.PathLike[str]) -> str:
+    """The sha256 of a model folder's content: every file's relative path and bytes (``WEIGHTS_RECORD`` aside).
+
+    Two models saved in one place one after the other get two digests, so
+    nothing keyed by the model (cached embeddings, suggester ids) is reused
+    for the other.
+    """
+    root = Path(folder)
+    h = hashlib.sha256()
+    for f in sorted(p for p in root.rglob("*") if p.is_file() and p.name != WEIGHTS_RECORD):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0")
+        with f.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                h.update(block)
+        h.update(b"\0")
+    return h.hexdigest()
+
 
 # --------------------------------------------------------------------------------------
 # sentence-transformers
@@ -108,6 +132,7 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self.max_seq_length = max_seq_length
         self._model_id = model_id
+        self._digest: str | None = None
         self._st: Any = None
         self.last_chunked: list[int] = []
         self.n_chunked = 0
@@ -122,10 +147,19 @@ class SentenceTransformerEmbedder:
 
     @property
     def model_id(self) -> str:
-        """The id embeddings are cached under: the model (default the bundled MiniLM), ``@max_seq_length`` if set."""
+        """What the model is called in caches and suggester ids: a local folder by its path and content digest.
+
+        ``--model ./m`` is keyed by what ``./m`` holds (``./m#<sha256[:12]>``), so
+        another model saved there later gets its own embeddings; a model by
+        name (the bundled one, the Hugging Face cache) by its name.
+        """
         if self._model_id is not None:
             return self._model_id
         base = DEFAULT_MODEL_ID if self.model is None else str(self.model)
+        if self.model is not None and Path(self.model).is_dir():
+            if self._digest is None:
+                self._digest = folder_digest(self.model)
+            base = f"{base}#{self._digest[:12]}"
         return base if self.max_seq_length is None else f"{base}@{self.max_seq_length}"
 
     def _load(self) -> Any:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from qdakit.errors import ImportFormatError
-from qdakit.io.base import ParsedTranscript, Turn
+from qdakit.io.base import ParsedTranscript, Turn, clean_parsed
 
 __all__ = ["read_transcripts", "TRANSCRIPT_SUFFIXES", "TABLE_SUFFIXES", "ParsedTranscript", "Turn"]
 
@@ -30,8 +30,14 @@ def read_transcripts(path: str | Path, *, encoding: str | None = None,
         ``.csv``/``.tsv``/``.xlsx``
     encoding : text encoding to force (default: UTF-8, UTF-8 with BOM, then cp1252)
     columns : for tables, the column mapping, e.g. ``{"text": "utterance", "speaker": "who"}``
+
+    Every result passes :func:`~qdakit.io.base.clean_parsed`: no control character or lone
+    surrogate reaches a project, whatever the format.
     """
-    p = Path(path)
+    return [clean_parsed(parsed) for parsed in _read(Path(path), encoding, columns)]
+
+
+def _read(p: Path, encoding: str | None, columns: dict[str, Any] | None) -> list[ParsedTranscript]:
     suffix = p.suffix.lower()
     if suffix in (".txt", ".md"):
         from qdakit.io.text import read_text

@@ -11,17 +11,19 @@ by :mod:`qdakit.io.segment`, the same way for every format.
 from __future__ import annotations
 
 import re
+import warnings
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from qdakit.errors import ImportFormatError, QdakitError
-from qdakit.io.textclean import decode, strip_control_characters
+from qdakit.errors import ControlCharacterWarning, ImportFormatError, QdakitError
+from qdakit.io.textclean import INVALID, decode, removed_positions, sanitise, strip_control_characters
 
 __all__ = ["Turn", "Span", "SetAside", "ParsedTranscript", "TextBuilder", "read_text_file", "reading",
            "parse_timestamp", "Reader", "NON_SPEECH_KINDS",
-           "read_file_bytes"]
+           "read_file_bytes", "clean_parsed"]
 
 #: kinds of text that is not speech, recorded by the readers
 NON_SPEECH_KINDS = ("speaker_label", "timestamp", "legend", "title", "heading", "stage_direction",
@@ -211,6 +213,40 @@ def read_text_file(path: str | Path, encoding: str | None = None) -> str:
     if not text.strip():
         raise ImportFormatError(f"{p}: the file is empty; nothing to import")
     return text
+
+
+def clean_parsed(parsed: ParsedTranscript) -> ParsedTranscript:
+    """The boundary every reader's result passes: text without control characters or lone surrogates.
+
+    The text goes through :func:`~qdakit.io.textclean.sanitise` (one warning
+    naming the file and line); turns and spans are moved to the offsets of the
+    characters they held, so ``text[turn.start:turn.end] == turn.text`` still
+    holds. Speakers, names, attributes, the legend and what was set aside are
+    cleaned too. A clean transcript is returned as it is.
+    """
+    small = [parsed.name, *(t.speaker or "" for t in parsed.turns), *(a.text for a in parsed.set_aside),
+             *parsed.attributes, *parsed.attributes.values(), *parsed.legend, *parsed.legend.values()]
+    if INVALID.search(parsed.text) is None and not any(INVALID.search(v) for v in small):
+        return parsed
+    where = parsed.source or parsed.name
+    gone = removed_positions(parsed.text)
+    text = sanitise(parsed.text, where)
+
+    def at(offset: int) -> int:
+        return offset - bisect_left(gone, offset)
+
+    def quiet(value: str) -> str:  # the text's warning has said it; labels and names follow silently
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ControlCharacterWarning)
+            return sanitise(value, where)
+
+    turns = [replace(t, speaker=quiet(t.speaker) if t.speaker is not None else None,
+                     text=text[at(t.start):at(t.end)], start=at(t.start), end=at(t.end)) for t in parsed.turns]
+    return replace(parsed, name=quiet(parsed.name), text=text, turns=turns,
+                   spans=[replace(sp, start=at(sp.start), end=at(sp.end)) for sp in parsed.spans],
+                   set_aside=[replace(a, text=quiet(a.text)) for a in parsed.set_aside],
+                   attributes={quiet(k): quiet(v) for k, v in parsed.attributes.items()},
+                   legend={quiet(k): quiet(v) for k, v in parsed.legend.items()})
 
 
 def normalise_newlines(text: str) -> str:

@@ -36,6 +36,7 @@ from qdakit.errors import CodebookError, ImportFormatError
 from qdakit.io.base import read_text_file
 from qdakit.io.limits import check_depth, limit, over
 from qdakit.io.output import atomic_write, unneutralise, write_table
+from qdakit.io.textclean import clean_code
 from qdakit.model import Code, Codebook
 
 __all__ = ["read_codebook", "write_codebook", "codebook_from_records"]
@@ -202,6 +203,7 @@ def _from_nested(data: Any, path: Path, line_of: Any) -> Codebook:
                 **({"guid": str(entry["guid"])} if entry.get("guid") else {}),
             )
             lines.append(int(line) if line else None)
+            code = clean_code(code, where)
             codes.append(code)
             children = entry.get("codes", entry.get("children")) or []
             if not isinstance(children, list):
@@ -251,11 +253,12 @@ def codebook_from_records(records: list[dict[str, Any]], source: str | None = No
         examples = row.get("examples") or ""
         if isinstance(examples, str):
             examples = [e.strip() for e in examples.split(_EXAMPLE_SEP.strip()) if e.strip()]
-        codes.append(Code(name, (str(row.get("parent") or "").strip() or None),
-                          str(row.get("description") or row.get("definition") or ""),
-                          str(row.get("inclusion") or ""), str(row.get("exclusion") or ""),
-                          tuple(examples), (row.get("colour") or row.get("color") or None),
-                          **({"guid": str(row["guid"])} if row.get("guid") else {})))
+        codes.append(clean_code(Code(name, (str(row.get("parent") or "").strip() or None),
+                                     str(row.get("description") or row.get("definition") or ""),
+                                     str(row.get("inclusion") or ""), str(row.get("exclusion") or ""),
+                                     tuple(examples), (row.get("colour") or row.get("color") or None),
+                                     **({"guid": str(row["guid"])} if row.get("guid") else {})),
+                                f"{source or 'codebook'}, line {line}"))
         lines.append(int(line))
     return Codebook(codes, source=source, lines=lines)
 

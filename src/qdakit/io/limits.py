@@ -28,6 +28,15 @@ LIMITS: dict[str, tuple[int, str]] = {
     "MAX_PARAGRAPHS": (100_000, "paragraphs in a Word document"),
     "MAX_DEPTH": (100, "levels of nesting in a codebook or XML file"),
     "MAX_YAML_NODES": (100_000, "values a YAML file may hold once its aliases are expanded"),
+    # PDF, charged while pdfminer reads the file (qdakit.io.pdfguard)
+    "MAX_PDF_STREAM_MB": (50, "megabytes one PDF stream may decompress to"),
+    "MAX_PDF_MB": (200, "megabytes all streams of a PDF may decompress to"),
+    "MAX_PDF_PAGE_TOKENS": (200_000, "operators and operands in one PDF page's content"),
+    "MAX_PDF_PAGE_CHARS": (50_000, "characters on one PDF page"),
+    "MAX_PDF_PAGES": (5_000, "pages in a PDF"),
+    "MAX_PDF_SECONDS": (600, "seconds to read one PDF"),
+    # .qdpx sources, charged while each is decompressed (qdakit.io.refi.common)
+    "MAX_SOURCE_MB": (10, "megabytes one .qdpx source text may decompress to"),
 }
 
 

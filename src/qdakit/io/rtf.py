@@ -16,6 +16,7 @@ from pathlib import Path
 from qdakit.errors import ImportFormatError
 from qdakit.io.base import ParsedTranscript, normalise_newlines, read_file_bytes
 from qdakit.io.text import parse_text
+from qdakit.io.textclean import sanitise
 
 __all__ = ["read_rtf"]
 
@@ -73,7 +74,7 @@ def read_rtf(
     except Exception as exc:  # striprtf raises plain errors on broken groups
         raise ImportFormatError(f"{p}: cannot read the RTF ({type(exc).__name__}: {exc}); open it and "
                                 "save it again as RTF, .docx or .txt") from None
-    text = normalise_newlines(text)
+    text = sanitise(normalise_newlines(text), str(p))  # \\u27? (ESC), \\u-10240? (a lone surrogate) ...
     if not text.strip():
         raise ImportFormatError(f"{p}: the RTF has no text; nothing to import")
     return parse_text(text, name if name is not None else p.stem, source=str(path), speakers=speakers,

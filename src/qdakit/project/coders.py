@@ -1,6 +1,6 @@
 """What the coders read, and what the machine coded: reviewed marks and machine codings.
 
-Two records that sit beside human codings and never change them:
+Three records that sit beside human codings and never change them:
 
 * **reviewed marks** (table ``reviewed``): a named human read a segment. With
   no coding of theirs on it, the mark says "no code applies": the segment is
@@ -12,7 +12,11 @@ Two records that sit beside human codings and never change them:
   suggestions (nothing to review or accept) and not human codings. A new run
   replaces the previous one; ``labels`` records which human labels it
   learned from, so a caller can tell whether it is still current
-  (:meth:`CoderRecords.labels_version`).
+  (:meth:`CoderRecords.labels_version`);
+* **stored results** (rows ``result:<name>`` of ``meta``): tables derived
+  from the codings, such as the machine's learning curves, kept under a key
+  naming what they were made from, so a report of an unchanged project
+  reuses them (:meth:`CoderRecords.stored_result`).
 
 :class:`CoderRecords` is a base class (a mixin) of :class:`~qdakit.project.Project`,
 which provides the connection (``_con``), ``path`` and ``_code_guid``.
@@ -21,6 +25,8 @@ which provides the connection (``_con``), ``path`` and ``_code_guid``.
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -140,3 +146,25 @@ class CoderRecords:
             "LEFT JOIN codes c ON c.guid = m.code_guid ORDER BY m.id", self._con)
         df["code"] = df["code"].astype(object).where(df["code"].notna(), None)
         return df
+
+    # -- derived results kept while their inputs are unchanged ---------------------
+    def stored_result(self, name: str, key: str) -> pd.DataFrame | None:
+        """A table stored by :meth:`store_result` under ``name``, if it was made with the same ``key``.
+
+        ``key`` names everything the table was computed from (e.g. :meth:`labels_version`, the
+        settings and the model id); another key means the stored table is stale: None.
+        """
+        row = self._con.execute("SELECT value FROM meta WHERE key = ?", (f"result:{name}",)).fetchone()
+        if row is None:
+            return None
+        stored = json.loads(row[0])
+        if stored.get("key") != key:
+            return None
+        return pd.read_json(io.StringIO(stored["frame"]), orient="split")
+
+    def store_result(self, name: str, key: str, frame: pd.DataFrame) -> None:
+        """Keep a derived table (e.g. the machine's learning curves) until its ``key`` changes."""
+        value = json.dumps({"key": key, "frame": frame.to_json(orient="split", index=False)})
+        with store.transaction(self._con) as con:
+            con.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        (f"result:{name}", value))

@@ -13,11 +13,13 @@ coder), :data:`PROTECT_STEP` (a migration step) makes SQLite refuse
   points to, by trigger, so it holds with foreign keys off (the ``sqlite3``
   shell's default).
 
-:func:`verify` runs on every open: the protective triggers must be there as
-written, and a quick integrity and foreign-key check must pass; otherwise the
-project opens read-only and every write raises :class:`ProjectError` naming
-what is wrong. :func:`backup` copies a project (consistently, through SQLite's
-backup API) before ``init --force`` replaces it.
+:func:`verify` runs on every open: the columns that hold human work must all
+be there (``ALTER TABLE codings DROP COLUMN memo`` succeeds in SQLite and wipes
+every memo), the protective triggers must be there as written, and a quick
+integrity and foreign-key check must pass; otherwise the project opens
+read-only and every write raises :class:`ProjectError` naming what is wrong.
+:func:`backup` copies a project (consistently, through SQLite's backup API)
+before ``init --force`` replaces it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["PROTECT_STEP", "PROTECTIVE_TRIGGERS", "verify", "backup", "human_codings"]
+__all__ = ["PROTECT_STEP", "PROTECTIVE_TRIGGERS", "REQUIRED_COLUMNS", "verify", "schema_drift", "backup",
+           "human_codings"]
 
 #: migration step: the triggers that make the schema refuse every way of losing a human coding
 PROTECT_STEP: list[str] = [
@@ -121,8 +124,35 @@ def _norm(sql: str) -> str:
 PROTECTIVE_TRIGGERS: dict[str, str] = {n: _norm(s) for s in PROTECT_STEP if (n := _name(s))}
 
 
+#: the columns each table holding human work must have (more are allowed: a later step may add some)
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "transcripts": ("id", "name", "source", "text", "sha256", "attributes", "imported_at", "position"),
+    "segments": ("id", "transcript_id", "idx", "speaker", "participant", "text", "start", "end", "start_time",
+                 "end_time", "question"),
+    "codes": ("guid", "name", "parent", "description", "inclusion", "exclusion", "examples", "colour", "position"),
+    "codings": ("id", "segment_id", "code_guid", "coder", "start", "end", "memo", "created", "status",
+                "supersedes", "status_changed_by", "status_changed_at"),
+    "suggestions": ("id", "segment_id", "code_guid", "score", "model", "created", "status"),
+    "reviewed": ("segment_id", "coder", "created"),
+}
+
+
+def schema_drift(con: sqlite3.Connection) -> list[str]:
+    """``table.column`` for each required column (:data:`REQUIRED_COLUMNS`) the file no longer has."""
+    gone = []
+    for table, columns in REQUIRED_COLUMNS.items():
+        have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}  # noqa: S608 - fixed names
+        gone += [f"{table}.{c}" for c in columns if c not in have] if have else [f"{table} (the whole table)"]
+    return gone
+
+
 def verify(con: sqlite3.Connection, path: Path) -> str | None:
-    """Why ``path`` must not be written (missing protection, damage), or None if it is sound."""
+    """Why ``path`` must not be written (missing protection or columns, damage), or None if it is sound."""
+    gone = schema_drift(con)
+    if gone:
+        return (f"{path}: the project has lost column(s) that hold human work ({', '.join(gone)}); the file "
+                "was altered outside qdakit (ALTER TABLE ... DROP COLUMN). Restore it from a backup; it is "
+                "opened read-only, and reads of those columns fail.")
     have = {r[0]: _norm(r[1] or "") for r in con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}
     missing = [n for n in _BASE_TRIGGERS if n not in have]
     missing += [n for n, s in PROTECTIVE_TRIGGERS.items() if have.get(n) != s]

@@ -96,13 +96,18 @@ class Project(SuggestionStore, CoderRecords, DecisionLog, CodebookEdits):
             for suffix in ("", "-wal", "-shm"):
                 Path(str(p) + suffix).unlink(missing_ok=True)
         p.parent.mkdir(parents=True, exist_ok=True)
+        con = None
         try:
             con = store.connect(p)
             store.use_wal(con)
             store.initialise(con)
-        except sqlite3.OperationalError as exc:
+        except (sqlite3.DatabaseError, OSError) as exc:
+            if con is not None:
+                con.close()
+            for suffix in ("", "-wal", "-shm", "-journal"):  # a half-made file is no project: leave none behind
+                Path(str(p) + suffix).unlink(missing_ok=True)
             raise ProjectError(f"{p}: cannot create the project here ({exc}); choose a folder you can "
-                               "write to.") from None
+                               "write to, with free space. Nothing was left behind.") from None
         project = cls(p, con)
         project.backup = backup
         return project
@@ -451,29 +456,53 @@ class Project(SuggestionStore, CoderRecords, DecisionLog, CodebookEdits):
         re-importing a file changes nothing; ``len(codings) - len(returned)``
         were already there. A recode (``supersedes`` set) is always added.
         """
-        out: list[Coding] = []
-        seen: set[tuple[Any, ...]] = set()
+        codings = list(codings)
+        guids: dict[str, str] = {}  # code name -> guid, looked up once per code
+        for c in codings:
+            if c.code not in guids:
+                guids[c.code] = self._code_guid(c.code)
+        seg_ids = list(dict.fromkeys(c.segment_id for c in codings))
+        bounds = {r[0]: (r[1], r[2]) for b in range(0, len(seg_ids), 500) for r in self._con.execute(
+            f'SELECT id, start, "end" FROM segments WHERE id IN ({",".join("?" * len(seg_ids[b:b + 500]))})',
+            seg_ids[b:b + 500])}
+        # what is there already: one set, read once, instead of a query per row (which scanned every
+        # coding of the segment each time: 40,000 rows on one segment took 106 s)
+        seen: set[tuple[Any, ...]] = {tuple(r) for b in range(0, len(seg_ids), 500) for r in self._con.execute(
+            "SELECT segment_id, code_guid, coder, start, \"end\" FROM codings WHERE status = 'active' AND "
+            f'segment_id IN ({",".join("?" * len(seg_ids[b:b + 500]))})', seg_ids[b:b + 500])}
+        rows: list[tuple[Any, ...]] = []
+        kept: list[Coding] = []
+        stamps: dict[datetime, str] = {}
+        for c in codings:
+            key = (c.segment_id, guids[c.code], c.coder.strip(), c.start, c.end)
+            if c.supersedes is None and key in seen:
+                continue
+            seen.add(key)
+            if c.segment_id not in bounds:
+                self.segment(c.segment_id)  # raises: no such segment
+            lo, hi = bounds[c.segment_id]
+            if c.start is not None and c.end is not None and not (lo <= c.start and c.end <= hi):
+                raise CodingError(
+                    f"coding of {c.code!r} by {c.coder} on segment {c.segment_id}: span {c.start}:{c.end} "
+                    f"is outside the segment ({lo}:{hi}). Spans are offsets into the "
+                    "transcript text and must lie inside the segment."
+                )
+            stamp = stamps.get(c.created) or stamps.setdefault(c.created, _ts(c.created))
+            rows.append((*key, c.memo, stamp, c.supersedes))
+            kept.append(c)
         with store.transaction(self._con) as con:
-            for c in codings:
-                key = (c.segment_id, self._code_guid(c.code), c.coder.strip(), c.start, c.end)
-                if c.supersedes is None and (key in seen or self._same_coding(*key) is not None):
-                    continue
-                seen.add(key)
-                seg = self.segment(c.segment_id)
-                if c.start is not None and c.end is not None and not (seg.start <= c.start and c.end <= seg.end):
-                    raise CodingError(
-                        f"coding of {c.code!r} by {c.coder} on segment {seg.id}: span {c.start}:{c.end} "
-                        f"is outside the segment ({seg.start}:{seg.end}). Spans are offsets into the "
-                        "transcript text and must lie inside the segment."
-                    )
-                cur = con.execute(
-                    "INSERT INTO codings (segment_id, code_guid, coder, start, \"end\", memo, created, "
-                    "status, supersedes) VALUES (?,?,?,?,?,?,?,'active',?)",
-                    (c.segment_id, self._code_guid(c.code), c.coder.strip(), c.start, c.end, c.memo,
-                     _ts(c.created), c.supersedes))
-                out.append(Coding(c.segment_id, c.code, c.coder.strip(), c.start, c.end, c.memo,
-                                  c.created, cur.lastrowid, "active", c.supersedes))
-        return out
+            # one statement for all rows; AUTOINCREMENT ids are consecutive inside this transaction
+            # (checked below), so each coding gets its id without a round trip per row
+            first = self._scalar("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'codings'), 0), "
+                                 "coalesce((SELECT max(id) FROM codings), 0))") + 1
+            con.executemany("INSERT INTO codings (segment_id, code_guid, coder, start, \"end\", memo, created, "
+                            "status, supersedes) VALUES (?,?,?,?,?,?,?,'active',?)", rows)
+            last = self._scalar("SELECT max(id) FROM codings")
+            if rows and last != first + len(rows) - 1:  # pragma: no cover - another writer inside our transaction
+                raise CodingError("codings were written by someone else during this import; nothing was stored. "
+                                  "Run the import again.")
+        return [Coding(c.segment_id, c.code, r[2], c.start, c.end, c.memo, c.created, first + k, "active",
+                       c.supersedes) for k, (c, r) in enumerate(zip(kept, rows, strict=True))]
 
     def _same_coding(self, segment_id: str, code_guid: str, coder: str, start: int | None,
                      end: int | None) -> int | None:
@@ -530,11 +559,27 @@ class Project(SuggestionStore, CoderRecords, DecisionLog, CodebookEdits):
         return Coding(row["segment_id"], row["code"], row["coder"], row["start"], row["end"], row["memo"],
                       datetime.fromisoformat(row["created"]), row["id"], row["status"], row["supersedes"])
 
-    def codings(self, *, history: bool = False, coder: str | None = None) -> pd.DataFrame:
+    def codings(self, *, history: bool = False, coder: str | None = None,
+                with_segments: bool = False) -> pd.DataFrame:
         """Human codings (active ones; ``history=True`` adds superseded and retracted).
 
         Columns: id, segment_id, transcript_id, code, coder, start, end, memo,
-        created, status, supersedes.
+        created, status, supersedes. ``start``/``end`` are the coded span's
+        offsets into the transcript, missing when the whole segment is coded.
+
+        ``with_segments=True`` adds, in the same call, what every count needs
+        beside a coding: ``coded_text`` (the coded span, or the whole segment),
+        then the segment's columns as :meth:`segments` gives them: transcript
+        (its name), index, speaker, participant, question, text (the whole
+        segment), segment_start, segment_end, start_time, end_time,
+        is_researcher, ``person`` (:func:`qdakit.project.views.person`: the
+        participant id, else the speaker within the transcript) and one column
+        per attribute (sector, wave, role, ...).
+
+        Examples
+        --------
+        >>> df = project.codings(with_segments=True)  # doctest: +SKIP
+        >>> df[~df.is_researcher].groupby(["code", "sector"]).person.nunique()  # doctest: +SKIP
         """
         sql = ("SELECT k.id, k.segment_id, s.transcript_id, c.name AS code, k.coder, k.start, k.\"end\", "
                "k.memo, k.created, k.status, k.supersedes FROM codings k "
@@ -550,6 +595,10 @@ class Project(SuggestionStore, CoderRecords, DecisionLog, CodebookEdits):
         df = pd.read_sql_query(sql + " ORDER BY k.id", self._con, params=params)
         for col in ("start", "end", "supersedes"):
             df[col] = df[col].astype("Int64")
+        if with_segments:
+            from qdakit.project.views import codings_with_segments
+
+            return codings_with_segments(df, self.segments())
         return df
 
     def coders(self) -> list[str]:
@@ -559,14 +608,23 @@ class Project(SuggestionStore, CoderRecords, DecisionLog, CodebookEdits):
 
     # -- overview -----------------------------------------------------------------
     def summary(self) -> dict[str, int]:
-        """Counts of what the project holds (transcripts, segments, codings ...), as ``qdakit status`` shows."""
+        """Counts of the project. ``participants`` and ``researchers`` are the distinct people
+        (:func:`qdakit.project.views.person`: the participant id, else the speaker label within its
+        transcript) of the non-researcher and researcher segments; ``unresolved_segments`` those with no
+        speaker and no participant, as the import audit counts unresolved text."""
+        from qdakit.project.views import person
+
         q = self._scalar
+        seg = self.segments()
+        who = person(seg) if len(seg) else pd.Series([], dtype=object)
+        res = seg["is_researcher"].astype(bool) if len(seg) else pd.Series([], dtype=bool)
         return {
             "transcripts": q("SELECT count(*) FROM transcripts"),
             "segments": q("SELECT count(*) FROM segments"),
             "speakers": q("SELECT count(DISTINCT speaker) FROM segments"),
-            "participants": q("SELECT count(DISTINCT participant) FROM segments WHERE participant IS NOT NULL"),
-            "unresolved_segments": q("SELECT count(*) FROM segments WHERE participant IS NULL"),
+            "participants": int(who[~res].dropna().nunique()),
+            "researchers": int(who[res].dropna().nunique()),
+            "unresolved_segments": int(who.isna().sum()),
             "questions": q("SELECT count(*) FROM questions"),
             "codes": q("SELECT count(*) FROM codes"),
             "codings": q("SELECT count(*) FROM codings WHERE status = 'active'"),

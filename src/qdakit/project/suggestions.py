@@ -5,6 +5,7 @@ through :meth:`SuggestionStore.accept` by a named coder.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -14,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from qdakit.errors import CodingError
-from qdakit.model import Coding, Suggestion, utcnow
+from qdakit.model import Coding, Suggestion, Transcript, utcnow
 from qdakit.project import store
 from qdakit.project.store import _sha, _ts
+
+_FAILED = "batch_failed\t"  # meta keys of files a batch could not pre-code: prefix, model, tab, source
 
 __all__ = ["SuggestionStore"]
 
@@ -162,6 +165,35 @@ class SuggestionStore:
         return set(self._in_batches("SELECT segment_id FROM precoded WHERE model = ? AND segment_id IN ({})",
                                     list(dict.fromkeys(among)), (model,)))
 
+    def decided_by_humans(self, among: Iterable[str]) -> set[str]:
+        """Of these segments, those a human has coded (an active coding) or marked as read."""
+        ids = list(dict.fromkeys(among))
+        return (set(self._in_batches("SELECT segment_id FROM codings WHERE status = 'active' AND segment_id IN ({})",
+                                     ids))
+                | set(self._in_batches("SELECT segment_id FROM reviewed WHERE segment_id IN ({})", ids)))
+
+    def mark_failed(self, source: str, model: str, message: str, signature: str) -> None:
+        """Record that the batch could not pre-code the file ``source`` with ``model`` (a checkpoint).
+
+        ``signature`` (size and modification time) tells a rerun whether the
+        file changed since; :meth:`failed_sources` lists what is recorded. Kept
+        in ``meta`` (one key per file and model), which needs no schema step.
+        """
+        value = json.dumps({"message": message, "signature": signature, "at": _ts(utcnow())})
+        with store.transaction(self._con) as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"{_FAILED}{model}\t{source}", value))
+
+    def failed_sources(self, model: str) -> dict[str, dict[str, str]]:
+        """The files a batch with ``model`` could not pre-code: source -> {message, signature, at}."""
+        prefix = f"{_FAILED}{model}\t"
+        rows = self._con.execute("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
+        return {r[0][len(prefix):]: json.loads(r[1]) for r in rows}
+
+    def clear_failed(self, source: str, model: str) -> None:
+        """Forget a recorded failure (the file was pre-coded after all)."""
+        with store.transaction(self._con) as con:
+            con.execute("DELETE FROM meta WHERE key = ?", (f"{_FAILED}{model}\t{source}",))
+
     def precoded_sources(self, sources: Iterable[str], model: str) -> set[str]:
         """Of these source files, those whose transcripts a run with ``model`` has pre-coded (to resume)."""
         return set(self._in_batches(
@@ -170,14 +202,16 @@ class SuggestionStore:
             list(dict.fromkeys(sources)), (), (model,)))
 
     def find_transcript(self, *, id: str | None = None, name: str | None = None,  # noqa: A002 - the column
-                        text: str | None = None) -> dict[str, str] | None:
+                        text: str | None = None) -> Transcript | None:
         """The transcript with this id, name or text (the first found), or None.
 
-        Returns {id, name, source, sha256} (sha256: of the transcript's text).
+        Returns a :class:`~qdakit.model.Transcript`, as :meth:`Project.transcript` does (its
+        ``sha256`` is that of the text). ``t["name"]`` still works, with a DeprecationWarning.
         """
-        row = self._con.execute("SELECT id, name, source, sha256 FROM transcripts WHERE id = ? OR name = ? OR "
-                                "sha256 = ?", (id, name, None if text is None else _sha(text))).fetchone()
-        return None if row is None else {k: row[k] for k in ("id", "name", "source", "sha256")}
+        row = self._con.execute("SELECT id, name, text, source, attributes FROM transcripts WHERE id = ? OR "
+                                "name = ? OR sha256 = ?", (id, name, None if text is None else _sha(text))).fetchone()
+        return None if row is None else Transcript(row["id"], row["name"], row["text"], row["source"],
+                                                   json.loads(row["attributes"]))
 
     def coded_transcripts(self) -> list[str]:
         """Ids of the transcripts that hold an active human coding or a rejected suggestion."""

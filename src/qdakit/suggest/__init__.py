@@ -7,9 +7,11 @@ codebook), :mod:`~qdakit.suggest.features` (segments to feature rows),
 :mod:`~qdakit.suggest.fitting` (one code: cross-validation, calibration, threshold),
 :mod:`~qdakit.suggest.suggester` (the estimator), :mod:`~qdakit.suggest.explain` (why a segment
 scores what it does), :mod:`~qdakit.suggest.crossval` (out-of-fold machine codings),
-:mod:`~qdakit.suggest.active` (what to code next) and :mod:`~qdakit.suggest.precode` (pre-coding
-a project, bulk accept: its function :func:`~qdakit.suggest.precode.precode` is not re-exported
-here, where the name is the module).
+:mod:`~qdakit.suggest.active` (what to code next: the orders), :mod:`~qdakit.suggest.review_queue` (a
+project's review queue: :func:`~qdakit.suggest.review_queue.review_order`, what ``qdakit next`` and the
+workbench show, with reasons and each code's cross-validated kappa) and
+:mod:`~qdakit.suggest.precode` (pre-coding a project, bulk accept: its function
+:func:`~qdakit.suggest.precode.precode` is not re-exported here, where the name is the module).
 """
 
 from __future__ import annotations

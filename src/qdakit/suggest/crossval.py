@@ -27,6 +27,7 @@ would help most.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -229,6 +230,18 @@ def _factory(project: Project, embedder: Any, params: dict[str, Any]) -> Callabl
     return lambda: CodeSuggester(emb, **params)
 
 
+def results_key(project: Project, embedder: Any, **settings: Any) -> str:
+    """Names what machine codings (or a table made from them) were computed from: the human labels
+    (:meth:`Project.labels_version`), the embedding model's id and the settings (a suggester parameter at
+    its default counts as not given, so precode's verdict and ``qdakit agree`` share one run); stored
+    results under another key are stale."""
+    model = str(getattr(embedder, "model_id", type(embedder).__name__))
+    defaults = {k: p.default for k, p in inspect.signature(CodeSuggester.__init__).parameters.items()}
+    given = {k: v for k, v in settings.items() if not (k in defaults and defaults[k] == v)}  # a default = unsaid
+    described = repr((model, sorted(given.items())))
+    return f"{project.labels_version()}:{hashlib.sha256(described.encode()).hexdigest()[:8]}"
+
+
 def project_machine_codings(project: Project, *, refresh: bool = False, embedder: Any = None,
                             n_splits: int = 5, rule: str = "thresholds", top_k: int = 3,
                             **params: Any) -> pd.DataFrame:
@@ -236,7 +249,8 @@ def project_machine_codings(project: Project, *, refresh: bool = False, embedder
 
     Stored machine codings are current when they were made from the same
     human labels (codings, reviewed marks, rejections, codebook:
-    :meth:`Project.labels_version`) with the same settings. They are stored
+    :meth:`Project.labels_version`) with the same embedding model and
+    settings (:func:`results_key`). They are stored
     for agreement only (:meth:`Project.set_machine_codings`), never as
     suggestions or human codings.
 
@@ -253,15 +267,15 @@ def project_machine_codings(project: Project, *, refresh: bool = False, embedder
         :meth:`Project.machine_codings`: segment_id, transcript_id, code (None:
         read, no code), score, model, fold, run, labels, created.
     """
-    settings = {"n_splits": n_splits, "rule": rule, "top_k": top_k, **{k: params[k] for k in sorted(params)}}
-    labels = f"{project.labels_version()}:{hashlib.sha256(repr(settings).encode()).hexdigest()[:8]}"
+    emb = embedder if embedder is not None else default_embedder(project)
+    labels = results_key(project, emb, n_splits=n_splits, rule=rule, top_k=top_k, **params)
     stored = project.machine_codings()
     if not refresh and len(stored) and (stored["labels"] == labels).all():
         return stored
     data = project_frames(project)
     frame = out_of_fold(data.segments, project.codebook, data.codings, rejections=data.rejections,
                         reviewed=data.reviewed, context=data.context,
-                        make_suggester=_factory(project, embedder, params), n_splits=n_splits, rule=rule,
+                        make_suggester=_factory(project, emb, params), n_splits=n_splits, rule=rule,
                         top_k=top_k)
     project.set_machine_codings(frame, run=frame.attrs["run"], labels=labels)
     return project.machine_codings()

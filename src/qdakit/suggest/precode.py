@@ -34,6 +34,7 @@ from qdakit.embed.sentence import SentenceTransformerEmbedder
 from qdakit.errors import CodingError
 from qdakit.model import Coding
 from qdakit.project import Project
+from qdakit.suggest.active import DEFAULT_STRATEGY, next_segments
 from qdakit.suggest.suggester import CodeSuggester
 from qdakit.suggest.training import project_frames
 
@@ -56,6 +57,7 @@ class PrecodeReport:
     done: int = 0  # pre-coded in this run
     suggestions: int = 0
     superseded: int = 0  # pending suggestions of earlier models on the segments pre-coded now
+    coded_meanwhile: int = 0  # segments a human coded or read while they were being scored: left alone
     seconds: float = 0.0  # wall time of the whole run, fitting included when precode fitted
     fit_seconds: float = 0.0  # of which fitting the suggester
     code_report: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -184,9 +186,14 @@ def precode(
         chunk = remaining.iloc[start:start + chunk_size]
         suggestions = suggester.suggest(chunk, top_k=top_k or len(suggester.codes_), context=data.context)
         with project.transaction():
+            # a segment a human coded (or read) while the model was scoring it, say by a codings import
+            # beside this run, is theirs: as at fit time, the machine adds nothing there (checked inside
+            # the write's transaction, so no coding can slip in between)
+            humans = project.decided_by_humans(chunk["id"])
+            report.coded_meanwhile += len(humans)
             # this model judged the chunk afresh: earlier models' pending suggestions there give way
             report.superseded += project.supersede_suggestions(chunk["id"], suggester.model_id_)
-            report.suggestions += project.add_suggestions(suggestions)
+            report.suggestions += project.add_suggestions(s for s in suggestions if s.segment_id not in humans)
             project.mark_precoded(chunk["id"], suggester.model_id_)
         report.done += len(chunk)
         if progress is not None:
@@ -202,17 +209,19 @@ def _chosen(segments: pd.DataFrame, transcripts: Sequence[str]) -> pd.Series:
 
 
 def next_to_code(project: Project, n: int = 10, *, suggester: Any = None, embedder: Any = None) -> pd.DataFrame:
-    """The ``n`` uncoded segments whose human coding would teach the suggester most.
+    """The ``n`` uncoded segments a human should code next, in the default order of ``qdakit next``.
 
-    Uncertain (scores near a code's threshold) and diverse (far from each other
-    and from what is already coded). Returns their rows of :meth:`Project.segments`
-    in the recommended order.
+    The order is :data:`qdakit.suggest.active.DEFAULT_STRATEGY` (see :mod:`qdakit.suggest.active`;
+    :func:`qdakit.suggest.review_queue.review_order` gives the other orders, the needs and the
+    agreement per code too). Returns their rows of :meth:`Project.segments` in that order,
+    with a column ``why``.
     """
     if suggester is None:
         suggester = fit_suggester(project, embedder=embedder)
     data = project_frames(project)
-    ids = suggester.rank_for_coding(data.segments, n, context=data.context)
-    rows = data.segments.set_index("id").loc[ids].reset_index()
+    picks = next_segments(suggester, data.segments, n, strategy=DEFAULT_STRATEGY, context=data.context)
+    rows = data.segments.set_index("id").loc[[p.segment_id for p in picks]].reset_index()
+    rows["why"] = [p.why for p in picks]
     return rows
 
 

@@ -6,8 +6,8 @@ is sent back to ``/review`` (the next suggestion); a suggestion that another cod
 meanwhile is shown as a message in the page (status 409), nothing is stored twice.
 
 Orders: ``best`` (highest score first), ``transcript`` (in reading order) and ``next``
-(the active-learning rank of :func:`qdakit.suggest.precode.next_to_code`, computed once per
-state of the human labels and kept while they do not change).
+(the order of ``qdakit next``, :func:`qdakit.suggest.review_queue.review_order`, with its reasons and
+each code's cross-validated kappa; computed once per state of the human labels).
 """
 
 from __future__ import annotations
@@ -36,16 +36,20 @@ def _state(request: Request, body: dict[str, Any] | None = None) -> tuple[str, l
     return order, skip
 
 
-def _ranked(w: Any) -> list[str]:
-    """The active-learning order of the uncoded segments, cached while the human labels stay the same."""
+def _ranked(w: Any) -> Any:
+    """What ``qdakit next`` orders (:func:`qdakit.suggest.review_queue.review_order`), with its reasons and how far
+    the machine is from the coders; fitted once per state of the human labels and kept while they do not change."""
     key = f"next:{w.project.labels_version()}"
     if key not in w.cache:
-        from qdakit.suggest.precode import next_to_code
+        import warnings
 
-        segs = w.project.segments()
-        rows = next_to_code(w.project, n=len(segs))
+        from qdakit.suggest.review_queue import review_order
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # the suggester's notes are for precode
+            order = review_order(w.project, n=w.project.summary()["segments"])
         w.cache = {k: v for k, v in w.cache.items() if not k.startswith("next:")}
-        w.cache[key] = [str(x) for x in rows["id"]]
+        w.cache[key] = order
     return w.cache[key]
 
 
@@ -61,13 +65,16 @@ def _positions(w: Any) -> dict[str, int]:
 def _page(w: Any, order: str, skip: list[int], message: str = "", status: int = 200,
           done: int | None = None, first: int | None = None) -> Response:
     def build() -> dict[str, Any]:
-        ranked = _ranked(w) if order == "next" else None
+        plan = _ranked(w) if order == "next" else None
+        ranked = [str(x) for x in plan.segments["id"]] if plan is not None else None
         every = w.project.suggestions()
         queue = review_queue(w.project, order, ranked, _positions(w) if order != "best" else None,
                              every[every["status"] == "pending"])
         item = review_item(w.project, queue, set(skip), w.coder, first)
         mine = every[every["decided_by"] == w.coder]
-        return {"item": item, "pending": len(queue),
+        why = dict(zip(plan.segments["id"], plan.segments["why"], strict=True)) if plan is not None else {}
+        return {"item": item, "pending": len(queue), "plan": plan,
+                "why": why.get(item.segment.id) if item is not None else None,
                 "accepted": int((mine["status"] == "accepted").sum()),
                 "rejected": int((mine["status"] == "rejected").sum()),
                 "skipped": len(skip), "codes": list(w.project.codebook.names),
@@ -78,8 +85,9 @@ def _page(w: Any, order: str, skip: list[int], message: str = "", status: int = 
     try:
         data = _run_locked(w, build)
     except QdakitError as exc:
-        data, message, status = {"item": None, "pending": 0, "accepted": 0, "rejected": 0, "skipped": 0,
-                                 "codes": [], "recent": [], "last": [], "done": None}, str(exc), 400
+        empty: dict[str, Any] = {"item": None, "pending": 0, "accepted": 0, "rejected": 0, "skipped": 0,
+                                 "codes": [], "recent": [], "last": [], "done": None, "plan": None, "why": None}
+        data, message, status = empty, str(exc), 400
     return w.render("review.html", status=status, page="review", order=order, orders=ORDERS,
                     researcher=researcher_label, skip=".".join(map(str, skip)), message=message, **data)
 

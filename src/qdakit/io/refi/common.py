@@ -5,6 +5,7 @@ guids and atomic writes.
 
 from __future__ import annotations
 
+import codecs
 import importlib.metadata
 import re
 import uuid
@@ -22,7 +23,7 @@ from defusedxml import DefusedXmlException
 from qdakit.errors import CodebookError, ImportFormatError
 from qdakit.io.limits import check_depth, limit, over
 from qdakit.io.output import atomic_write
-from qdakit.io.textclean import looks_like_utf16, strip_control_characters
+from qdakit.io.textclean import clean_code, looks_like_utf16, sanitise, strip_control_characters
 from qdakit.model import Code, Codebook
 
 NS_PROJECT = "urn:QDA-XML:project:1.0"
@@ -53,9 +54,40 @@ def _text_of(elem: Element | None) -> str:
     return "" if elem is None else "".join(elem.itertext())
 
 
+_DECLARED = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+_EXPAT_READS = {"utf-8", "utf8", "utf-16", "utf16", "iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"}
+
+
+def _as_expat_reads(data: bytes, where: str) -> bytes:
+    """The XML re-encoded as UTF-8 when it declares an encoding expat cannot read (Shift_JIS, GB18030 ...).
+
+    An unknown encoding, or UTF-7 (which can hide markup), is refused with a line saying so.
+    """
+    m = _DECLARED.match(data)
+    if m is None or m.group(1).decode("ascii", "replace").strip().lower() in _EXPAT_READS:
+        return data
+    declared = m.group(1).decode("ascii", "replace").strip()
+    try:
+        codec = codecs.lookup(declared).name
+    except LookupError:
+        codec = ""
+    if not codec or codec == "utf-7" or codec.startswith(("utf_32", "utf-32")):
+        raise ImportFormatError(f"{where}: the XML declares the encoding {declared!r}, which qdakit does not read"
+                                f"{' (it can hide markup)' if codec == 'utf-7' else ''}; REFI-QDA files are "
+                                "UTF-8: export the file again, or save it as UTF-8 in a text editor.")
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(f"{where}: not readable in the encoding it declares, {declared!r} (byte "
+                                f"{data[exc.start]:#04x} at offset {exc.start}); save it as UTF-8.") from None
+    text = re.sub(r"""(encoding\s*=\s*)["'][^"']*["']""", r'\1"utf-8"', text.lstrip("\ufeff"), count=1)
+    return text.encode("utf-8")
+
+
 def _parse_xml(data: bytes, where: str) -> Element:
     if data.count(b"<") > limit("MAX_XML_ELEMENTS"):
         raise over("MAX_XML_ELEMENTS", where, f"{data.count(b'<'):,} XML tags")
+    data = _as_expat_reads(data, where)
     try:
         return SafeET.fromstring(data, forbid_dtd=True)
     except DefusedXmlException as exc:
@@ -64,6 +96,9 @@ def _parse_xml(data: bytes, where: str) -> Element:
     except ParseError as exc:
         line, col = exc.position
         raise ImportFormatError(f"{where}, line {line}, column {col}: not well-formed XML ({exc})") from None
+    except (ValueError, LookupError) as exc:  # an encoding expat refuses after all
+        raise ImportFormatError(f"{where}: cannot read the XML ({exc}); REFI-QDA files are UTF-8: export the "
+                                "file again, or save it as UTF-8.") from None
 
 
 
@@ -111,23 +146,36 @@ class _Archive:
                                     f"this one has {what}. Re-export the project from its tool.")
         return found[0]
 
-    def read(self, name: str, where: str) -> bytes:
+    def read(self, name: str, where: str, cap: str | None = None) -> bytes:
+        """A member's bytes, decompressed under the archive's caps and, with ``cap``, under that limit's."""
         info = self.members.get(name)
         if info is None:
             raise ImportFormatError(f"{where}: file {name!r} is missing from {self.path}. The project "
                                     "refers to a source that was not exported; export it again with its sources.")
-        limit = min(self.max_member, self.max_total - self.read_bytes)
-        if info.file_size > limit:
+        if cap is not None:
+            capped = limit(cap) * 1_000_000
+            if info.file_size > capped:  # declared size; the real one is checked while reading, below
+                raise over(cap, f"{where} ({name})", f"it declares {info.file_size / 1e6:,.1f} MB uncompressed")
+            data = self._read(info, name, where, capped)
+            if len(data) > capped:
+                raise over(cap, f"{where} ({name})", f"it expands to more than {capped / 1e6:,.0f} MB")
+            return data
+        return self._read(info, name, where, None)
+
+    def _read(self, info: zipfile.ZipInfo, name: str, where: str, cap: int | None) -> bytes:
+        room = min(self.max_member, self.max_total - self.read_bytes)
+        most = room if cap is None else min(room, cap)
+        if info.file_size > room:
             raise ImportFormatError(f"{where}: {name} is {info.file_size} bytes uncompressed, over the limit "
                                     f"({self.max_member} per file, {self.max_total} in all); raise "
                                     "max_member_bytes / max_total_bytes if the file is trusted.")
         try:
             with self.zip.open(info) as f:
-                data = f.read(limit + 1)
+                data = f.read(most + 1)  # never more than one byte past the cap, whatever the header says
         except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, OSError) as exc:
             raise ImportFormatError(f"{where}: cannot read {name} from {self.path} ({exc})") from None
-        if len(data) > limit:
-            raise ImportFormatError(f"{where}: {name} expands beyond the size limit ({limit} bytes); "
+        if len(data) > room:
+            raise ImportFormatError(f"{where}: {name} expands beyond the size limit ({room} bytes); "
                                     "refusing a possible zip bomb.")
         self.read_bytes += len(data)
         return data
@@ -155,7 +203,7 @@ class _Archive:
         return f"sources/{name}"
 
     def text(self, ref: str, where: str) -> str:
-        data = self.read(self.member_for(ref, where), where)
+        data = self.read(self.member_for(ref, where), where, cap="MAX_SOURCE_MB")
         try:  # UTF-8 as the standard says (a leading BOM, as NVivo for Windows and MAXQDA write, is dropped),
             # or UTF-16 saved without a BOM (NULs between the letters)
             text = data.decode(looks_like_utf16(data) or "utf-8-sig").lstrip("\ufeff")
@@ -186,7 +234,8 @@ def _read_codes(codes_elem: Element | None, where: str, renamed: list[str]) -> t
     def walk(elem: Element, parent: str | None, path: tuple[str, ...]) -> None:
         check_depth(len(path) + 1, where)
         for el in _kids(elem, "Code"):
-            guid, raw = (el.get("guid") or "").strip(), (el.get("name") or "").strip()
+            guid = (el.get("guid") or "").strip()
+            raw = sanitise(el.get("name") or "", f"{where}, code {guid}", line=False).strip()
             if not guid:
                 raise CodebookError(f"{where}: code {raw!r} has no guid; every REFI-QDA code needs one")
             if guid.lower() in (g.lower() for g in by_guid):
@@ -207,8 +256,10 @@ def _read_codes(codes_elem: Element | None, where: str, renamed: list[str]) -> t
             taken.add(name.casefold())
             desc = _split_description(_text_of(_kid(el, "Description")))
             colour = el.get("color") or None
-            codes.append(Code(name, parent, desc["description"], desc["inclusion"], desc["exclusion"],
-                              tuple(desc["examples"]), colour, guid))
+            code = clean_code(Code(name, parent, desc["description"], desc["inclusion"], desc["exclusion"],
+                                   tuple(desc["examples"]), colour, guid), where)
+            name = code.name
+            codes.append(code)
             by_guid[guid] = name
             walk(el, name, (*path, raw))
 

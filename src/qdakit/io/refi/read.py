@@ -32,7 +32,11 @@ What becomes what
   ``Description`` (how ATLAS.ti writes a quotation's comment) -> the coding's
   memo. A zero-length selection covers no text: it is listed in
   :attr:`RefiImportReport.zero_length` with its codes and memo.
-* ``Cases``/``Variables`` -> attributes: a case linked to a source in which its
+* ``Cases``/``Variables`` -> attributes: a case linked to selections
+  (``SelectionRef``, as qdakit and tools that code cases on text write it) is
+  the participant who speaks in the segments those selections overlap, with
+  the case's values as their attributes, and its ``SourceRef`` to those
+  sources add nothing more; a case linked to a source in which its
   name is a speaker describes that participant there; a case linked to a
   source otherwise gives that transcript's attributes; a case without sources
   describes a participant everywhere. A source's own values are transcript
@@ -48,7 +52,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -56,6 +60,9 @@ from xml.etree.ElementTree import Element
 
 from qdakit.errors import CodingError, ImportFormatError
 from qdakit.io.base import ParsedTranscript
+from qdakit.io.limits import limit, over
+from qdakit.io.refi.cases import _cases, _values
+from qdakit.io.refi.codechanges import code_changes, refuse_unaccepted
 from qdakit.io.refi.common import _Archive, _guid, _kid, _kids, _local, _parse_xml, _read_codes, _text_of
 from qdakit.io.refi.offsets import (
     SCHEMES,
@@ -66,6 +73,7 @@ from qdakit.io.refi.offsets import (
     pooled_scheme,
     scheme_for_origin,
 )
+from qdakit.io.refi.report import RefiImportReport, _Skipped
 from qdakit.io.segment import SegmentBy, segment, slugify
 from qdakit.io.text import parse_text
 from qdakit.model import Codebook, Coding, Segment, Transcript, utcnow
@@ -79,66 +87,23 @@ MAX_TOTAL_BYTES = 500_000_000
 MAX_MEMBER_BYTES = 200_000_000
 
 
-@dataclass
-class RefiImportReport:
-    """What :func:`import_qdpx` imported and what it could not carry over."""
-
-    path: str
-    transcripts: list[str] = field(default_factory=list)
-    segments: int = 0
-    codes: int = 0
-    codings: int = 0
-    users: list[str] = field(default_factory=list)
-    cases: int = 0
-    selections: int = 0
-    split_selections: int = 0  # selections crossing segments, stored as one coding per segment
-    trimmed_selections: int = 0  # selections whose speaker label (outside every segment) was left out
-    memos: int = 0
-    renamed_codes: list[str] = field(default_factory=list)
-    offsets: dict[str, OffsetScheme] = field(default_factory=dict)  # per transcript: how positions were counted
-    zero_length: list[str] = field(default_factory=list)  # selections that cover no text, with their codes and memo
-    source_memos: list[str] = field(default_factory=list)  # <Description>/notes of whole sources (not stored)
-    not_carried_over: list[str] = field(default_factory=list)
-
-    def lines(self) -> list[str]:
-        """Human-readable summary, one line each (for the CLI)."""
-        out = [f"{self.path}: {len(self.transcripts)} transcripts ({self.segments} segments), "
-               f"{self.codes} codes, {self.codings} codings from {self.selections} selections, "
-               f"{len(self.users)} users ({', '.join(self.users)}), {self.cases} cases, {self.memos} memos"]
-        if self.split_selections:
-            out.append(f"{self.split_selections} selections crossed segment boundaries and were split "
-                       "into one coding per segment")
-        if self.trimmed_selections:
-            out.append(f"{self.trimmed_selections} selections included text outside every segment "
-                       "(speaker labels, headings); it was left out of the coded spans")
-        out += [f"source {name!r}: {scheme.describe()}" for name, scheme in self.offsets.items()]
-        out += [f"zero-length selection (no text to code, not imported): {z}" for z in self.zero_length]
-        out += [f"memo on a whole source (qdakit keeps memos on codings only, not imported): {m}"
-                for m in self.source_memos]
-        out += [f"renamed code: {r}" for r in self.renamed_codes]
-        out += [f"not carried over: {n}" for n in self.not_carried_over]
-        return out
+#: a position no text reaches (and below 2**63, which NumPy arrays of offsets cannot hold)
+_MAX_POSITION = 2**53
 
 
-class _Skipped:
-    """Collects what could not be carried over, grouped by kind."""
-
-    def __init__(self) -> None:
-        self.kinds: dict[str, list[str]] = {}
-
-    def add(self, kind: str, item: str) -> None:
-        self.kinds.setdefault(kind, []).append(item)
-
-    def lines(self) -> list[str]:
-        return [f"{kind}: {len(items)} ({'; '.join(items[:6])}{'; ...' if len(items) > 6 else ''})"
-                for kind, items in self.kinds.items()]
+def _position(raw: str | None, name: str, where: str) -> int:
+    try:
+        value = int(raw or "")
+    except ValueError:
+        raise ImportFormatError(f"{where}: attribute {name}={raw!r} is not an integer") from None
+    if abs(value) >= _MAX_POSITION:
+        raise ImportFormatError(f"{where}: {name}={value} is far beyond the end of any text; the file is "
+                                "damaged or was not written by a QDA program. Export it again.")
+    return value
 
 
 def _int_attr(elem: Element, name: str, where: str) -> int:
-    try:
-        return int(elem.get(name, ""))
-    except ValueError:
-        raise ImportFormatError(f"{where}: attribute {name}={elem.get(name)!r} is not an integer") from None
+    return _position(elem.get(name), name, where)
 
 
 def _when(*elems: Element) -> datetime:
@@ -253,6 +218,8 @@ class _ProjectReader:
         content = _kid(elem, "PlainTextContent")
         if content is not None:
             raw = _text_of(content)
+            if len(raw) > limit("MAX_SOURCE_MB") * 1_000_000:
+                raise over("MAX_SOURCE_MB", where, f"its PlainTextContent holds {len(raw) / 1e6:,.0f} M characters")
         elif elem.get("plainTextPath"):
             raw = self.archive.text(elem.get("plainTextPath", ""), where)
         else:
@@ -269,7 +236,9 @@ class _ProjectReader:
             if a is None or b is None or not a.lstrip("-").isdigit() or not b.lstrip("-").isdigit():
                 self.skipped.add("transcript selections without text positions", f"{sel.get('guid')} in {name!r}")
                 continue
-            sels.append(_Selection(sel.get("guid", ""), int(a), int(b), sel, sel.get("creatingUser")))
+            twhere = f"{where}: TranscriptSelection {sel.get('guid')}"
+            sels.append(_Selection(sel.get("guid", ""), _position(a, "fromSyncPoint position", twhere),
+                                   _position(b, "toSyncPoint position", twhere), sel, sel.get("creatingUser")))
         return _TextSource(guid, {guid, outer.get("guid", "")}, name, outer, raw, sels,
                            elem.get("creatingUser") or outer.get("creatingUser"))
 
@@ -292,6 +261,7 @@ def import_qdpx(
     *,
     segment_by: SegmentBy = "turn",
     offsets: str = "auto",
+    accept_renames: bool = False,
     max_total_bytes: int = MAX_TOTAL_BYTES,
     max_member_bytes: int = MAX_MEMBER_BYTES,
 ) -> RefiImportReport:
@@ -306,6 +276,9 @@ def import_qdpx(
         source and refuses the file when no scheme aligns with the text; or force one of
         ``"codepoints"`` (the standard), ``"codepoints-lf"`` (ATLAS.ti, MAXQDA: ``\\r\\n`` as one),
         ``"utf16"`` (NVivo for Windows: UTF-16 units, ``\\r\\n`` as two), ``"utf16-lf"``
+    accept_renames : apply a rename or new definition of a code that human codings
+        use (the codes are matched by guid, then name); by default such an import is
+        refused, and every change is listed in the report either way
     max_total_bytes, max_member_bytes : caps on the uncompressed bytes read
 
     Returns
@@ -322,7 +295,8 @@ def import_qdpx(
         every scheme, selections that align with the text under no scheme, a
         dangling reference.
     CodebookError
-        A code without guid or name, a repeated guid.
+        A code without guid or name, a repeated guid; a rename or new definition of
+        a code that human codings use, unless ``accept_renames``.
     CodingError
         A coding whose ``CodeRef`` names no code.
     DuplicateTranscriptError
@@ -339,6 +313,9 @@ def import_qdpx(
     report = RefiImportReport(str(p))
     rd = _ProjectReader(archive, root, report)
     codes, code_names = _read_codes(_kid(_kid(root, "CodeBook"), "Codes"), f"{p}: CodeBook", report.renamed_codes)
+    changes = code_changes(project, codes)  # renames and new definitions of the project's codes: never silent
+    refuse_unaccepted(changes, f"{p}: CodeBook", accept_renames)
+    report.code_changes = [c.describe() for c in changes]
     sources = []
     for src in rd.text_sources():
         stored = src.raw[1:] if src.raw.startswith("\ufeff") else src.raw
@@ -369,6 +346,7 @@ def import_qdpx(
     items: list[tuple[Transcript, list[Segment]]] = []
     codings: list[Coding] = []
     source_of: dict[str, tuple[Transcript, list[Segment]]] = {}
+    selection_at: dict[str, tuple[str, int, int]] = {}  # selection guid -> (transcript id, start, end)
     names: set[str] = set()
     ids: set[str] = set()
     for (src, stored, _, _), (found, fit) in zip(sources, chosen, strict=True):
@@ -396,7 +374,8 @@ def import_qdpx(
         _source_memos(rd, src, name)
         items.append((transcript, segs))
         source_of.update({g: (transcript, segs) for g in src.refs if g})
-    items, pattrs = _cases(rd, items, source_of)
+        selection_at.update({sel.guid: (tid, a, b) for sel, (a, b) in zip(src.selections, spans, strict=True)})
+    items, pattrs = _cases(rd, items, source_of, selection_at)
     _list_leftovers(rd)
     report.not_carried_over = rd.skipped.lines()
     with project.transaction():
@@ -441,20 +420,6 @@ def _source_memos(rd: _ProjectReader, src: _TextSource, name: str) -> None:
     notes = [rd.note_text(r.get("targetGUID", ""), f"{rd.where}: source {name!r}")
              for r in _kids(src.element, "NoteRef")]
     rd.report.source_memos += [f"{name!r}: {m!r}" for m in [desc, *notes] if m]
-
-
-def _values(rd: _ProjectReader, elem: Element, where: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for vv in _kids(elem, "VariableValue"):
-        ref = _kid(vv, "VariableRef")
-        target = ref.get("targetGUID", "") if ref is not None else ""
-        if target not in rd.variables:
-            raise ImportFormatError(f"{where}: VariableValue refers to variable {target or '(none)'}, "
-                                    "which is not among the project's <Variables>")
-        value = next((_text_of(c).strip() for c in vv if _local(c).endswith("Value")), "")
-        if value:
-            out[rd.variables[target]] = value
-    return out
 
 
 def _codings(rd: _ProjectReader, src: _TextSource, name: str, text: str, spans: list[tuple[int, int]],
@@ -522,53 +487,6 @@ def _codings(rd: _ProjectReader, src: _TextSource, name: str, text: str, spans: 
                 seen.add(key)
                 out.append(Coding(s.id, key[1], coder, key[3], key[4], memo, _when(c, sel.element)))
     return out
-
-
-def _cases(rd: _ProjectReader, items: list[tuple[Transcript, list[Segment]]],
-           source_of: dict[str, tuple[Transcript, list[Segment]]]) -> tuple[
-        list[tuple[Transcript, list[Segment]]], list[tuple[str, str | None, dict[str, str]]]]:
-    by_id = {t.id: (t, list(segs)) for t, segs in items}
-    pattrs: list[tuple[str, str | None, dict[str, str]]] = []
-
-    def mark(tid: str, speaker: str) -> bool:
-        t, segs = by_id[tid]
-        hit = False
-        for i, s in enumerate(segs):
-            if s.speaker and s.speaker.casefold() == speaker.casefold():
-                segs[i], hit = replace(s, participant=speaker), True
-        return hit
-
-    for case in _kids(_kid(rd.root, "Cases"), "Case"):
-        guid = case.get("guid", "")
-        name = (case.get("name") or guid).strip()
-        where = f"{rd.where}: Case {name!r} ({guid})"
-        attrs = _values(rd, case, where)
-        rd.report.cases += 1
-        for sel in _kids(case, "SelectionRef"):
-            rd.skipped.add("case links to selections", f"{name!r} -> {sel.get('targetGUID')}")
-        for ref in _kids(case, "CodeRef"):
-            rd.skipped.add("case links to codes", f"{name!r} -> {ref.get('targetGUID')}")
-        refs = [r.get("targetGUID", "") for r in _kids(case, "SourceRef")]
-        if not refs:
-            for tid in by_id:
-                mark(tid, name)
-            pattrs.append((name, None, attrs))
-            continue
-        for target in refs:
-            if target not in source_of:
-                rd.skipped.add("case links to sources not imported", f"{name!r} -> {target}")
-                continue
-            tid = source_of[target][0].id
-            if mark(tid, name):
-                pattrs.append((name, tid, attrs))
-                continue
-            t, segs = by_id[tid]
-            clash = {k for k, v in attrs.items() if t.attributes.get(k, v) != v}
-            for k in sorted(clash):
-                rd.skipped.add("case values that clash on one transcript (first kept)",
-                               f"{name!r}: {k}={attrs[k]!r} on {t.name!r}")
-            by_id[tid] = (replace(t, attributes={**attrs, **t.attributes}), segs)
-    return list(by_id.values()), pattrs
 
 
 def _list_leftovers(rd: _ProjectReader) -> None:

@@ -12,8 +12,10 @@ says), and ``basePath`` is empty:
   without mixing them with human work;
 * ``CodeBook``: the nested codes with their guids, colours and descriptions;
 * ``Variables`` and ``Cases``: one case per participant with their attributes,
-  linked to the transcripts they speak in; transcript attributes as the
-  source's own variable values;
+  linked to the transcripts they speak in (``SourceRef``) and to each of their
+  segments (``SelectionRef`` to an uncoded ``PlainTextSelection`` over the
+  segment), so an importer knows exactly who said what; transcript attributes
+  as the source's own variable values;
 * ``Sources``: a ``TextSource`` per transcript with a ``PlainTextSelection`` per
   coded span (the coding's span, or its whole segment) holding the codings,
   each with its ``creatingUser``; human codings and machine suggestions never
@@ -143,12 +145,18 @@ def export_qdpx(
             _el(holder, "Variable", {"guid": guid, "name": key, "typeOfVariable": "Text"})
     if cases:
         holder = _el(root, "Cases")
-        for name, attrs, sources in cases:
+        for name, attrs, sources, spans in cases:
             case = _el(holder, "Case", {"guid": _guid("case", name), "name": name})
             _values(case, attrs, variables)
             for guid in sources:
                 _el(case, "SourceRef", {"targetGUID": guid})
+            for tid, start, end in spans:
+                _el(case, "SelectionRef", {"targetGUID": _case_selection(source_guids[tid], start, end)})
     report.cases = len(cases)
+    case_spans: dict[str, list[tuple[str, int, int]]] = {}
+    for name, _attrs, _sources, spans in cases:
+        for tid, start, end in spans:
+            case_spans.setdefault(tid, []).append((name, start, end))
 
     # one group of codings per (transcript, span, human/machine)
     groups: dict[tuple[str, int, int, bool], list[dict[str, Any]]] = {}
@@ -194,6 +202,10 @@ def export_qdpx(
                     note_guid = _guid("note", g["guid"])
                     notes.append((note_guid, f"Memo: {g['code']}", g["user"], _stamp(g["created"]), g["memo"]))
                     _el(coding, "NoteRef", {"targetGUID": note_guid})
+        for pid, start, end in case_spans.get(t.id, []):  # uncoded: a case's hold on a participant's turn
+            _el(src, "PlainTextSelection", {
+                "guid": _case_selection(guid, start, end), "name": f"{pid}: {' '.join(t.text[start:end].split())[:50]}",
+                "startPosition": start, "endPosition": end, "creationDateTime": now})
         _values(src, dict(t.attributes), variables)
     if not len(sources_el):
         root.remove(sources_el)
@@ -224,15 +236,23 @@ def _values(parent: ET.Element, attrs: dict[str, Any], variables: dict[str, str]
             _el(vv, "TextValue", text=str(value))
 
 
+def _case_selection(source_guid: str, start: int, end: int) -> str:
+    return _guid("case-selection", source_guid, start, end)
+
+
 def _cases(project: Project, transcripts: list[Transcript], segments: dict[str, Segment],
            source_guids: dict[str, str], report: RefiExportReport) -> tuple[
-        dict[str, str], list[tuple[str, dict[str, str], list[str]]]]:
-    """Variables (name -> guid) and cases (participant, attributes, source guids)."""
+        dict[str, str], list[tuple[str, dict[str, str], list[str], list[tuple[str, int, int]]]]]:
+    """Variables (name -> guid) and cases (participant, attributes, source guids, their segments' spans)."""
     records = project.participants().to_dict("records")
+    t_attrs = {t.id: {k: str(v) for k, v in t.attributes.items()} for t in transcripts}
     speaks: dict[str, set[str]] = {}
+    spans: dict[str, list[tuple[str, int, int]]] = {}
     for s in segments.values():
         if s.participant:
             speaks.setdefault(s.participant, set()).add(s.transcript_id)
+            if s.transcript_id in source_guids and s.end > s.start:
+                spans.setdefault(s.participant, []).append((s.transcript_id, s.start, s.end))
     general: dict[str, dict[str, str]] = {}
     specific: dict[str, dict[str, dict[str, str]]] = {}
 
@@ -251,9 +271,15 @@ def _cases(project: Project, transcripts: list[Transcript], segments: dict[str, 
         per = specific.get(pid, {})
         if len(per) == 1:
             attrs |= next(iter(per.values()))
-        elif per:
-            report.not_exported.append(f"participant {pid}: attributes that differ per transcript "
-                                       f"({', '.join(sorted(per))}); a case has one value per variable")
-        cases.append((pid, attrs, sorted(source_guids[t] for t in tids if t in source_guids)))
-    keys = sorted({k for _, a, _ in cases for k in a} | {k for t in transcripts for k in t.attributes})
+        elif per:  # values the same in every transcript go to the case; the others only as the sources carry them
+            keys_ = sorted({k for r in per.values() for k in r})
+            same = {k for k in keys_ if len({r.get(k) for r in per.values()}) == 1}
+            attrs |= {k: v for k, v in next(iter(per.values())).items() if k in same}
+            lost = [k for k in keys_ if k not in same
+                    and any(t_attrs.get(tid, {}).get(k) != r.get(k) for tid, r in per.items())]
+            if lost:
+                report.not_exported.append(f"participant {pid}: {', '.join(lost)} differ per transcript "
+                                           f"({', '.join(sorted(per))}); a case has one value per variable")
+        cases.append((pid, attrs, sorted(source_guids[t] for t in tids if t in source_guids), spans.get(pid, [])))
+    keys = sorted({k for _, a, _, _ in cases for k in a} | {k for t in transcripts for k in t.attributes})
     return {k: _guid("variable", k) for k in keys}, cases
