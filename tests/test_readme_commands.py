@@ -120,7 +120,7 @@ def _example_project(path: Path) -> None:
 
 def _exchange_files(root: Path) -> None:
     """What "Exchange with NVivo ..." imports: another tool's project (with transcripts not yet in the project),
-    an NVivo for Windows export, and a REFI codebook."""
+    an NVivo for Windows export, a later export of the other tool, and a REFI codebook."""
     from qdakit import read_codebook
     from qdakit.io.refi import write_qdc
     from refi_vendors import TEXT, spans_in, write_vendor_qdpx
@@ -129,6 +129,8 @@ def _exchange_files(root: Path) -> None:
     other = TEXT + "\nAnna: One more thing, about the minutes.\n"
     write_vendor_qdpx(root / "nvivo.qdpx", "nvivo-windows", [("Interview two", other, spans_in(other))], memos={})
     write_qdc(read_codebook(EXAMPLES / "codebook.yaml"), root / "codebook.qdc")
+    later = TEXT + "\nAnna: And a last word on the budget.\n"  # a later export from the other tool
+    write_vendor_qdpx(root / "update.qdpx", "maxqda", [("Interview three", later, spans_in(later))], memos={})
 
 
 def _fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
