@@ -376,6 +376,7 @@ class Suggestion:
     decided_by: str | None = None
 
     def with_status(self, status: SuggestionStatus, decided_by: str | None) -> Suggestion:
+        """A copy with another status and the coder who decided (the suggestion itself is immutable)."""
         return replace(self, status=status, decided_by=decided_by)
 
 

@@ -9,8 +9,10 @@ from qdakit.analysis.anonymise import (
     codebook_words,
     is_placeholder,
     read_keep,
+    read_terms,
     strip_placeholders,
 )
+from qdakit.errors import ImportFormatError
 from qdakit.model import Code, Codebook
 from support import FakeNLP
 
@@ -100,6 +102,17 @@ def test_read_keep(tmp_path):
     f = tmp_path / "keep.txt"
     f.write_text("# study words\nScrum\n\nQA  # quality assurance\n", encoding="utf-8")
     assert read_keep(f) == ["Scrum", "QA"]
+
+
+def test_read_terms_reads_the_example_study_and_names_a_wrong_header(tmp_path):
+    from support import EXAMPLES
+
+    terms = read_terms(EXAMPLES / "anonymise_terms.csv")
+    assert terms["Riverside Community Trust"] == "[VCS organisation]"
+    bad = tmp_path / "terms.csv"
+    bad.write_text("name,placeholder\nRiverside,[VCS organisation]\n", encoding="utf-8")
+    with pytest.raises(ImportFormatError, match=r"terms.csv: a terms file needs the columns term,replacement"):
+        read_terms(bad)
 
 
 @pytest.mark.realmodel

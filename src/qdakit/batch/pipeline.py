@@ -195,7 +195,7 @@ class BatchReport:
 
 
 def _tqdm_progress(total: int) -> tuple[Callable[[BatchProgress], None], Callable[[], None]]:
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     bar = tqdm(total=total, desc="pre-coding", unit="file")
 

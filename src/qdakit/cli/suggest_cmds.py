@@ -140,6 +140,9 @@ def _verdicts(project, device: str, model: str | None, params: dict):  # noqa: A
         except CodingError as exc:
             err.print(f"No verdict against the human coders yet: {exc}")
             return pd.DataFrame({"code": [], "vs humans": []})
+    if "verdict" not in v:  # no segment that every coder of the project read: nothing to judge on
+        err.print("No verdict against the human coders yet: no segment was read by every coder.")
+        return pd.DataFrame({"code": [], "vs humans": []})
     marks = [x if x in UNFLAGGED else f"! {x}" for x in v["verdict"]]
     return pd.DataFrame({"code": v["code"], "vs humans": marks})
 

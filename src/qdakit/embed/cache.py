@@ -65,6 +65,7 @@ class EmbeddingCache:
         self.close()
 
     def close(self) -> None:
+        """Close the cache's SQLite file."""
         self._con.close()
 
     def __len__(self) -> int:
@@ -121,14 +122,17 @@ class CachedEmbedder:
 
     @property
     def model_id(self) -> str:
+        """The wrapped embedder's model id (the cache's key, with the text's hash)."""
         return self.embedder.model_id
 
     @property
     def dim(self) -> int:
+        """The wrapped embedder's dimension."""
         return self.embedder.dim
 
     def encode(self, texts: Sequence[str], *, batch_size: int | None = None,
                show_progress: bool = False) -> np.ndarray:
+        """Embed ``texts`` as the wrapped embedder does, cached rows read and new ones stored: ``(len(texts), dim)``."""
         texts = _check_texts(texts)
         hits = self.cache.get(self.model_id, texts)
         missing = list(dict.fromkeys(t for i, t in enumerate(texts) if i not in hits))

@@ -66,7 +66,7 @@ class E5Embedder:
     def encode(self, texts: Sequence[str], *, batch_size: int | None = None,
                show_progress: bool = False) -> np.ndarray:
         """Embed ``texts`` (each non-empty): ``(len(texts), 384)`` float32, unit rows."""
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         items = _check_texts(texts)
         if not items:

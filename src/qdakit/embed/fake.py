@@ -58,14 +58,17 @@ class FakeEmbedder:
 
     @property
     def model_id(self) -> str:
+        """``fake-<dim>-<seed>``: fake embeddings never share a cache key with a real model's."""
         return f"fake-{self._dim}-{self.seed}"
 
     @property
     def dim(self) -> int:
+        """The dimension of the vectors."""
         return self._dim
 
     def encode(self, texts: Sequence[str], *, batch_size: int | None = None,
                show_progress: bool = False) -> np.ndarray:
+        """Unit vectors ``(len(texts), dim)`` from hashed word counts: texts sharing words are close; deterministic."""
         texts = _check_texts(texts)
         self.n_calls += 1
         self.n_texts += len(texts)

@@ -91,7 +91,7 @@ def _train(st: Any, texts: Sequence[str], A: np.ndarray, B: np.ndarray, target: 
            batch_size: int, max_len: int, seed: int, show_progress: bool) -> Any:
     import torch
     import torch.nn.functional as F
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     torch.manual_seed(seed)
     st = copy.deepcopy(st)

@@ -193,6 +193,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
+        """The model's embedding dimension (loads the model)."""
         st = self._load()
         get = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
         return int(get())
@@ -270,7 +271,7 @@ class SentenceTransformerEmbedder:
         st = self._load()
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         with tqdm(total=len(texts), desc="embedding", unit="text", disable=not show_progress) as bar:
             for b in range(0, len(texts), batch_size):

@@ -80,7 +80,7 @@ class _TokenBatched:
                     show_progress: bool) -> np.ndarray:
         order = np.argsort([-len(p) for p in pieces], kind="stable")
         out: np.ndarray | None = None
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         with tqdm(total=len(pieces), desc="embedding", unit="text", disable=not show_progress) as bar:
             for b in range(0, len(pieces), batch_size):

@@ -220,6 +220,7 @@ class DecisionLog:
 
     # -- reading the log -------------------------------------------------------------------
     def decision(self, decision_id: int) -> Decision:
+        """The logged decision with this id (what a coder did, and whether it was undone)."""
         row = self._con.execute("SELECT * FROM decisions WHERE id = ?", (decision_id,)).fetchone()
         if row is None:
             raise CodingError(f"no decision {decision_id} in {self.path}")

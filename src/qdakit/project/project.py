@@ -128,6 +128,7 @@ class Project(SegmentViews, SuggestionStore, CoderRecords, DecisionLog, Codebook
         return cls(p, con)
 
     def close(self) -> None:
+        """Close the SQLite connection (``with Project.open(...)`` does it for you)."""
         self._con.close()
 
     def __enter__(self) -> Project:
@@ -195,6 +196,7 @@ class Project(SegmentViews, SuggestionStore, CoderRecords, DecisionLog, Codebook
         return len(items)
 
     def transcript(self, transcript_id: str) -> Transcript:
+        """The transcript with this id or name; a :class:`ProjectError` if there is none."""
         row = self._con.execute(
             "SELECT * FROM transcripts WHERE id = ? OR name = ?", (transcript_id, transcript_id)
         ).fetchone()
@@ -203,6 +205,7 @@ class Project(SegmentViews, SuggestionStore, CoderRecords, DecisionLog, Codebook
         return Transcript(row["id"], row["name"], row["text"], row["source"], json.loads(row["attributes"]))
 
     def iter_transcripts(self) -> Iterable[Transcript]:
+        """Every transcript, in import order, one at a time (the texts are not all held at once)."""
         for row in self._con.execute("SELECT * FROM transcripts ORDER BY position"):
             yield Transcript(row["id"], row["name"], row["text"], row["source"], json.loads(row["attributes"]))
 
@@ -220,6 +223,7 @@ class Project(SegmentViews, SuggestionStore, CoderRecords, DecisionLog, Codebook
         )
 
     def segment(self, segment_id: str) -> Segment:
+        """The segment with this id (``P01_LA_Yr1#5``); a :class:`CodingError` if there is none."""
         row = self._con.execute("SELECT * FROM segments WHERE id = ?", (segment_id,)).fetchone()
         if row is None:
             raise CodingError(f"no segment {segment_id!r} in {self.path}")
@@ -241,6 +245,7 @@ class Project(SegmentViews, SuggestionStore, CoderRecords, DecisionLog, Codebook
             )
 
     def set_transcript_attributes(self, transcript_id: str, attributes: Mapping[str, str]) -> None:
+        """Replace a transcript's attributes (``apply_attributes`` computes them from a participants file)."""
         with store.transaction(self._con) as con:
             n = con.execute("UPDATE transcripts SET attributes = ? WHERE id = ?",
                             (json.dumps(dict(attributes)), transcript_id)).rowcount
@@ -248,6 +253,7 @@ class Project(SegmentViews, SuggestionStore, CoderRecords, DecisionLog, Codebook
                 raise ProjectError(f"no transcript {transcript_id!r} in {self.path}")
 
     def set_segment_participant(self, segment_id: str, participant: str | None) -> None:
+        """Set (or clear, with ``None``) the participant id a segment's speaker stands for."""
         with store.transaction(self._con) as con:
             con.execute("UPDATE segments SET participant = ? WHERE id = ?", (participant, segment_id))
 
@@ -267,11 +273,13 @@ class Project(SegmentViews, SuggestionStore, CoderRecords, DecisionLog, Codebook
                             "text = excluded.text, position = excluded.position", (qid, text, pos))
 
     def questions(self) -> pd.DataFrame:
+        """The focus-group questions: one row per question, ``id`` and ``text``, in order."""
         return pd.read_sql_query("SELECT id, text FROM questions ORDER BY position", self._con)
 
     # -- codebook -------------------------------------------------------------
     @property
     def codebook(self) -> Codebook:
+        """The project's codebook, codes in their stored order with their parents."""
         rows = self._con.execute(
             "SELECT c.*, p.name AS parent_name FROM codes c LEFT JOIN codes p ON p.guid = c.parent "
             "ORDER BY c.position").fetchall()
@@ -470,6 +478,7 @@ class Project(SegmentViews, SuggestionStore, CoderRecords, DecisionLog, Codebook
             raise CodingError(f"coding {coding_id}: {exc}") from None
 
     def coding(self, coding_id: int) -> Coding:
+        """The human coding with this id, whatever its status (active, superseded or retracted)."""
         row = self._con.execute(
             "SELECT k.*, c.name AS code FROM codings k JOIN codes c ON c.guid = k.code_guid WHERE k.id = ?",
             (coding_id,)).fetchone()
@@ -521,6 +530,7 @@ class Project(SegmentViews, SuggestionStore, CoderRecords, DecisionLog, Codebook
         return df
 
     def coders(self) -> list[str]:
+        """The names of the coders with at least one active coding, sorted."""
         return [r[0] for r in self._con.execute(
             "SELECT DISTINCT coder FROM codings WHERE status = 'active' ORDER BY coder")]
 

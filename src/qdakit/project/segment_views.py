@@ -30,6 +30,7 @@ class SegmentViews:
         def segment(self, segment_id: str) -> Segment: ...
 
     def iter_segments(self, transcript_id: str | None = None) -> Iterable[Segment]:
+        """Every segment (or one transcript's), in transcript order, as :class:`Segment` objects."""
         sql = "SELECT s.* FROM segments s JOIN transcripts t ON t.id = s.transcript_id"
         params: tuple[str, ...] = ()
         if transcript_id is not None:

@@ -64,6 +64,7 @@ class SuggestionStore:
                "THEN 'superseded' ELSE s.status END")
 
     def suggestion(self, suggestion_id: int) -> Suggestion:
+        """The machine suggestion with this id, with its current status."""
         row = self._con.execute(
             f"SELECT s.*, {self._STATUS} AS shown, c.name AS code, x.model AS superseded_by FROM suggestions s "
             "JOIN codes c ON c.guid = s.code_guid LEFT JOIN superseded_suggestions x ON x.suggestion_id = s.id "

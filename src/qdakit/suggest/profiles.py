@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 from sklearn.metrics import average_precision_score
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from qdakit.suggest.fitting import grouped_oof
 

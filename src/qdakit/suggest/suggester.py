@@ -65,7 +65,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from qdakit.embed.base import Embedder
 from qdakit.embed.sentence import SentenceTransformerEmbedder
