@@ -227,3 +227,30 @@ def test_the_review_queue_in_the_order_of_qdakit_next_says_why_and_how_far_the_m
     # the turn after the last coded one comes first, whatever its score: coding goes on in reading order
     assert project.suggestion(first).segment_id == "T1#5"
     assert "Why now: next in transcript T1" in page
+
+
+def test_the_next_order_is_not_refitted_after_every_decision(client, monkeypatch) -> None:
+    from qdakit.suggest import review_queue
+
+    calls: list[int] = []
+    real = review_queue.review_order
+
+    def counted(project, n=10, **kw):
+        from qdakit.embed import FakeEmbedder
+
+        calls.append(n)
+        return real(project, n, embedder=FakeEmbedder(dim=16), **kw)
+
+    monkeypatch.setattr(review_queue, "review_order", counted)
+    c, project = client
+    csrf = login(c)
+    first = int(re.search(r'data-suggestion="(\d+)"', c.get("/review?order=next").text).group(1))
+    c.post("/review/decide", data={"csrf": csrf, "suggestion_id": str(first), "action": "accept", "order": "next"})
+    assert len(calls) == 1  # one fit for the page, none for the decision and the next page
+    for sid in project.suggestions(status="pending")["id"]:
+        project.decide(int(sid), "accept", "SM")
+    for i in range(3):  # ten more human labels: the order is fitted again
+        for seg in ("T1#0", "T1#1", "T1#2"):
+            project.code(seg, ["Communication", "Clear leadership", "Balance of resources"][i], f"C{i}")
+    c.get("/review?order=next")
+    assert len(calls) == 2

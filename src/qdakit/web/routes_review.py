@@ -38,8 +38,10 @@ def _state(request: Request, body: dict[str, Any] | None = None) -> tuple[str, l
 
 def _ranked(w: Any) -> Any:
     """What ``qdakit next`` orders (:func:`qdakit.suggest.review_queue.review_order`), with its reasons and how far
-    the machine is from the coders; fitted once per state of the human labels and kept while they do not change."""
-    key = f"next:{w.project.labels_version()}"
+    the machine is from the coders. Fitted again after every 10 new human codings or "no code" marks (as
+    ``benchmarks/what_next.py`` refits the simulated coder's model), not after each decision: a fit takes seconds."""
+    labels = w.project.summary()["codings"] + len(w.project.reviewed())
+    key = f"next:{labels // 10}"
     if key not in w.cache:
         import warnings
 
