@@ -21,13 +21,11 @@ from typing import Any
 
 import pandas as pd
 
-from qdakit.model import looks_like_researcher
 from qdakit.project import Project
 from qdakit.project.audits import load_audits
 
 __all__ = ["Piece", "Chip", "Turn", "TranscriptRow", "transcript_rows", "transcript_turns", "turn",
-           "code_classes", "ReviewItem", "review_item", "review_queue", "reading_order", "recent_codes",
-           "researcher_label"]
+           "code_classes", "ReviewItem", "review_item", "review_queue", "reading_order", "recent_codes"]
 
 _PALETTE = 12  # colour classes c0 ... c11 in workbench.css
 
@@ -268,8 +266,3 @@ def recent_codes(project: Project, coder: str, n: int = 9) -> list[str]:
     """The codes this coder applied most recently, newest first (the picker's number keys)."""
     mine = project.codings(coder=coder)
     return list(dict.fromkeys(mine["code"].iloc[::-1]))[:n]
-
-
-def researcher_label(speaker: str | None) -> bool:
-    """Whether a context turn's label reads as a researcher's (to set it apart in the review's context)."""
-    return looks_like_researcher(speaker)

@@ -40,6 +40,7 @@ def _verdicts(project: Any) -> Any:
 
 # -- codebook ---------------------------------------------------------------------------------------
 def _codebook_page(w: Any, message: str = "", status: int = 200) -> Response:
+    """The codebook page (called inside :meth:`Workbench.run`, which holds the lock)."""
     def build() -> dict[str, Any]:
         codings = w.project.codings()
         counts = codings.groupby(["code", "coder"]).size() if len(codings) else None
@@ -56,12 +57,7 @@ def _codebook_page(w: Any, message: str = "", status: int = 200) -> Response:
                 "proposals": list(proposals(w.project).itertuples()),
                 "changes": list(w.project.codebook_changes().tail(10).iloc[::-1].itertuples())}
 
-    return w.render("codebook.html", status=status, page="codebook", message=message, **_locked(w, build))
-
-
-def _locked(w: Any, fn: Any) -> Any:
-    with w.lock:
-        return fn()
+    return w.render("codebook.html", status=status, page="codebook", message=message, **build())
 
 
 @route("/codebook")

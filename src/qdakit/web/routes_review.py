@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from qdakit.errors import QdakitError
-from qdakit.web.pages import reading_order, recent_codes, researcher_label, review_item, review_queue
+from qdakit.model import looks_like_researcher
+from qdakit.web.pages import reading_order, recent_codes, review_item, review_queue
 from qdakit.web.workbench import route, wb
 
 __all__ = ["ROUTES", "ORDERS"]
@@ -66,6 +67,7 @@ def _positions(w: Any) -> dict[str, int]:
 
 def _page(w: Any, order: str, skip: list[int], message: str = "", status: int = 200,
           done: int | None = None, first: int | None = None) -> Response:
+    """The review page (called inside :meth:`Workbench.run`, which holds the lock)."""
     def build() -> dict[str, Any]:
         plan = _ranked(w) if order == "next" else None
         ranked = [str(x) for x in plan.segments["id"]] if plan is not None else None
@@ -85,18 +87,13 @@ def _page(w: Any, order: str, skip: list[int], message: str = "", status: int = 
                 "done": w.project.decision(done) if done else None}
 
     try:
-        data = _run_locked(w, build)
+        data = build()
     except QdakitError as exc:
         empty: dict[str, Any] = {"item": None, "pending": 0, "accepted": 0, "rejected": 0, "skipped": 0,
                                  "codes": [], "recent": [], "last": [], "done": None, "plan": None, "why": None}
         data, message, status = empty, str(exc), 400
     return w.render("review.html", status=status, page="review", order=order, orders=ORDERS,
-                    researcher=researcher_label, skip=".".join(map(str, skip)), message=message, **data)
-
-
-def _run_locked(w: Any, fn: Any) -> Any:
-    with w.lock:
-        return fn()
+                    researcher=looks_like_researcher, skip=".".join(map(str, skip)), message=message, **data)
 
 
 @route("/review")
