@@ -16,15 +16,6 @@ from qdakit.batch import EmbedderSpec, run_batch
 from qdakit.batch import chunks as chunk_mod
 from qdakit.embed import FakeEmbedder
 from support import BATCH_PARAMS as PARAMS
-from support import make_project, write_batch
-
-
-@pytest.fixture
-def setup(tmp_path):
-    p = make_project(tmp_path / "p.qdakit")
-    files = write_batch(tmp_path / "batch")
-    yield p, files, tmp_path
-    p.close()
 
 
 def _failing_store(bad: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,14 +26,6 @@ from support import BATCH_PARAMS as PARAMS
 from support import ROOT, TALK, make_project, stored, write_batch
 
 
-@pytest.fixture
-def setup(tmp_path):
-    p = make_project(tmp_path / "p.qdakit")
-    files = write_batch(tmp_path / "batch")
-    yield p, files, tmp_path
-    p.close()
-
-
 def test_batch_imports_precodes_and_checkpoints_each_chunk(setup):
     p, files, _ = setup
     emb = FakeEmbedder(dim=128)
